@@ -1,0 +1,216 @@
+/**
+ * CDN upload (spec §5.2, §5.4): encrypt with a fresh AES-128 key, reserve a slot with
+ * `getuploadurl`, POST the ciphertext, read the download token from `x-encrypted-param`.
+ *
+ * @module
+ */
+
+import { cipherSize, encryptAesEcb, md5Hex, toHex } from "../crypto/mod.ts";
+import type { UploadedMedia } from "../models.ts";
+import { UploadMediaType } from "../models.ts";
+import type { ILinkApi } from "../protocol/mod.ts";
+import {
+  bytes,
+  cdnUrl,
+  DEFAULT_CDN_BASE_URL,
+  DEFAULT_MAX_MEDIA_BYTES,
+  excerpt,
+} from "./cdn_url.ts";
+import { CdnError } from "./errors.ts";
+
+/** Media accepted by the pipeline. The client layer also takes streams and file paths. */
+export type MediaBytes = Uint8Array | Blob;
+
+/** Options of {@linkcode uploadMedia}. */
+export interface UploadOptions {
+  /** API client of the sending bot (used for `getuploadurl`). */
+  api: ILinkApi;
+  /** CDN base, e.g. `https://novac2c.cdn.weixin.qq.com/c2c` (the default). */
+  cdnBaseUrl?: string;
+  /** `fetch` for the CDN request; defaults to the global one. */
+  fetch?: typeof fetch;
+  /** Recipient user id; uploads are bound to it. */
+  to: string;
+  /** What the upload is. */
+  mediaType: UploadMediaType;
+  /** File name, for file uploads; defaults to the name of a `File`. */
+  fileName?: string;
+  /** Called with `(bytesDone, bytesTotal)` of the ciphertext: once at the start and at the end. */
+  onProgress?: (done: number, total: number) => void;
+  /** Largest plaintext accepted, in bytes; default 100 MiB. */
+  maxBytes?: number;
+  /** Timeout of one CDN attempt in ms; default 120 000. */
+  timeoutMs?: number;
+  /** Delay before the second attempt in ms, doubled before the third; default 1 000. */
+  retryDelayMs?: number;
+  /** Aborts the upload. */
+  signal?: AbortSignal;
+}
+
+const MAX_ATTEMPTS = 3;
+
+/** Reads media into memory, checking the size limits before reading a `Blob`. */
+export async function readMediaBytes(
+  data: MediaBytes,
+  maxBytes: number,
+  what: string,
+): Promise<Uint8Array> {
+  const size = data instanceof Uint8Array ? data.byteLength : data.size;
+  if (size === 0) throw new RangeError(`Cannot ${what}: data is empty`);
+  if (size > maxBytes) {
+    throw new RangeError(`Cannot ${what}: ${bytes(size)} exceed the limit of ${bytes(maxBytes)}`);
+  }
+  return data instanceof Uint8Array ? data : new Uint8Array(await data.arrayBuffer());
+}
+
+/**
+ * Encrypts and uploads one media file to the CDN.
+ *
+ * A fresh random key and file key are used per upload. The CDN POST is tried up to 3 times with
+ * backoff on HTTP 5xx, a 200 without `x-encrypted-param`, or a network failure; a 4xx is final
+ * and its `x-error-message` (else the body) is reported.
+ *
+ * @example
+ * ```ts ignore
+ * import { mediaItemFor, uploadMedia } from "./mod.ts";
+ * import { UploadMediaType } from "../models.ts";
+ *
+ * const uploaded = await uploadMedia(pngBytes, { api, to: userId, mediaType: UploadMediaType.IMAGE });
+ * await api.sendMessage({ to_user_id: userId, context_token: ctx, item_list: [mediaItemFor(uploaded)] });
+ * ```
+ *
+ * @throws {RangeError} When the data is empty or larger than `maxBytes`.
+ * @throws {CdnError} When the CDN rejects the upload or every attempt failed.
+ * @throws {ILinkError} When `getuploadurl` is refused.
+ */
+export async function uploadMedia(
+  data: MediaBytes,
+  options: UploadOptions,
+): Promise<UploadedMedia> {
+  if (!(options.mediaType in UploadMediaType)) {
+    throw new RangeError(`Cannot upload media: unknown media type "${options.mediaType}"`);
+  }
+  const plain = await readMediaBytes(
+    data,
+    options.maxBytes ?? DEFAULT_MAX_MEDIA_BYTES,
+    "upload media",
+  );
+  const fileName = options.fileName ??
+    (typeof File !== "undefined" && data instanceof File ? data.name : "");
+
+  const key = crypto.getRandomValues(new Uint8Array(16));
+  const aesKeyHex = toHex(key);
+  const filekey = toHex(crypto.getRandomValues(new Uint8Array(16)));
+  const encryptedSize = cipherSize(plain.byteLength);
+
+  const slot = await options.api.getUploadUrl({
+    filekey,
+    media_type: options.mediaType,
+    to_user_id: options.to,
+    rawsize: plain.byteLength,
+    rawfilemd5: md5Hex(plain),
+    filesize: encryptedSize,
+    no_need_thumb: true,
+    aeskey: aesKeyHex,
+  });
+  const cipher = encryptAesEcb(plain, key);
+  const url = slot.upload_full_url ||
+    cdnUrl(options.cdnBaseUrl ?? DEFAULT_CDN_BASE_URL, "upload", {
+      encrypted_query_param: slot.upload_param ?? "",
+      filekey,
+    });
+
+  options.onProgress?.(0, cipher.byteLength);
+  const downloadParam = await postWithRetry(url, cipher, options);
+  options.onProgress?.(cipher.byteLength, cipher.byteLength);
+
+  return {
+    mediaType: options.mediaType,
+    filekey,
+    downloadParam,
+    aesKeyHex,
+    fileSize: plain.byteLength,
+    cipherSize: encryptedSize,
+    fileName,
+  };
+}
+
+async function postWithRetry(
+  url: string,
+  cipher: Uint8Array,
+  options: UploadOptions,
+): Promise<string> {
+  const doFetch = options.fetch ?? ((input, init) => fetch(input, init));
+  const timeoutMs = options.timeoutMs ?? 120_000;
+  let delay = options.retryDelayMs ?? 1_000;
+  let last: CdnError | undefined;
+  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+    if (attempt > 1) {
+      await sleep(delay, options.signal);
+      delay *= 2;
+    }
+    options.signal?.throwIfAborted();
+    const controller = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort();
+    }, timeoutMs);
+    const onAbort = () => controller.abort(options.signal?.reason);
+    options.signal?.addEventListener("abort", onAbort, { once: true });
+    try {
+      const res = await doFetch(url, {
+        method: "POST",
+        headers: { "Content-Type": "application/octet-stream" },
+        body: cipher as Uint8Array<ArrayBuffer>,
+        signal: controller.signal,
+      });
+      const text = await res.text();
+      const param = res.headers.get("x-encrypted-param");
+      if (res.status === 200 && param) return param;
+      const reason = res.headers.get("x-error-message") || excerpt(text);
+      const detail = `HTTP ${res.status}${reason ? `: "${reason}"` : ""}`;
+      if (res.status >= 400 && res.status < 500) {
+        throw new CdnError(`CDN upload rejected with ${detail}`, { status: res.status });
+      }
+      last = new CdnError(
+        res.status === 200
+          ? 'CDN upload answered HTTP 200 without an "x-encrypted-param" header'
+          : `CDN upload failed with ${detail}`,
+        { status: res.status, retryable: true },
+      );
+    } catch (err) {
+      if (err instanceof CdnError) throw err;
+      if (!timedOut && options.signal?.aborted) throw options.signal.reason;
+      const reason = timedOut
+        ? `timed out after ${timeoutMs} ms`
+        : err instanceof Error
+        ? err.message
+        : String(err);
+      last = new CdnError(`CDN upload request failed: ${reason}`, { retryable: true, cause: err });
+    } finally {
+      clearTimeout(timer);
+      options.signal?.removeEventListener("abort", onAbort);
+    }
+  }
+  throw new CdnError(`CDN upload failed after ${MAX_ATTEMPTS} attempts: ${last?.message}`, {
+    ...(last?.status === undefined ? {} : { status: last.status }),
+    retryable: true,
+    cause: last,
+  });
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}

@@ -1,0 +1,58 @@
+/**
+ * The iLink Bot protocol layer: a typed HTTP client of every endpoint, the wire types, typed
+ * errors and lossless JSON parsing. Runtime-agnostic: only web standards (`fetch`,
+ * `AbortController`, `TextEncoder`, `crypto.getRandomValues`) are used.
+ *
+ * 64-bit message ids (`message_id`, `msg_id`, `svr_id`) are decimal **strings** end to end.
+ *
+ * @example Log in with a QR code
+ * ```ts ignore
+ * import { ILinkApi } from "./mod.ts";
+ *
+ * const qrApi = new ILinkApi();
+ * const { qrcode, qrcodeUrl } = await qrApi.getBotQrcode();
+ * console.log("Scan:", qrcodeUrl);
+ * let host: string | undefined;
+ * for (;;) {
+ *   const s = await qrApi.getQrcodeStatus(qrcode, { host });
+ *   if (s.status === "scaned_but_redirect") host = s.redirect_host || host;
+ *   if (s.status === "confirmed") {
+ *     const api = new ILinkApi({ baseUrl: s.baseurl, token: s.bot_token });
+ *     await api.notifyStart();
+ *     break;
+ *   }
+ *   await new Promise((r) => setTimeout(r, 1000));
+ * }
+ * ```
+ *
+ * @module
+ */
+
+export {
+  type BotQrcode,
+  DEFAULT_BASE_URL,
+  type GetUpdatesOptions,
+  ILinkApi,
+  type ILinkApiOptions,
+  joinApiUrl,
+  type QrStatusOptions,
+  TEXT_BYTE_LIMIT,
+} from "./api.ts";
+export {
+  ILinkError,
+  InvalidResponseError,
+  NetworkError,
+  type NetworkErrorOptions,
+  QuotaExhaustedError,
+  SessionExpiredError,
+  TextTooLongError,
+} from "./errors.ts";
+export {
+  clientVersionHeader,
+  ILINK_APP_ID,
+  randomWechatUin,
+  SDK_VERSION,
+  wechatUinHeader,
+} from "./headers.ts";
+export { parseJsonLossless } from "./json.ts";
+export type * from "./types.ts";
