@@ -1,0 +1,32 @@
+/**
+ * The iLink sandbox: a local emulator of the WeChat iLink Bot API and its CDN, for testing bots
+ * without a phone. Import it as `@weilink/core/testing`.
+ *
+ * @example
+ * ```ts
+ * import { startSandbox } from "@weilink/core/testing";
+ *
+ * const sandbox = await startSandbox({ longPollMs: 500 });
+ * console.log(sandbox.baseUrl, sandbox.phoneUrl);
+ * await sandbox.close();
+ * ```
+ *
+ * @module
+ */
+
+export { startSandbox } from "./server.ts";
+export { runSandboxCli } from "./main.ts";
+export type {
+  ConfirmedLogin,
+  ConfirmLoginOptions,
+  FaultEndpoint,
+  InjectMessage,
+  Sandbox,
+  SandboxFault,
+  SandboxOptions,
+  SandboxSnapshot,
+  SentRecord,
+  SessionExpiryField,
+  Violation,
+} from "./types.ts";
+export { FAULT_ENDPOINTS } from "./types.ts";
