@@ -1,0 +1,411 @@
+/**
+ * The `data` column: a JSON document holding everything needed to rebuild a {@linkcode Message},
+ * CDN references included, so media of a stored message can still be downloaded.
+ *
+ * The document has the Python original's shape (snake_case keys `from_user`, `msg_type`,
+ * `timestamp`, `message_id`, `context_token`, `bot_id`, `text`, `image`, `voice`, `file`, `video`,
+ * `ref_msg`, with media as `{encrypt_query_param, aes_key, encrypt_type, full_url}`), and
+ * `message_id` is written as a bare JSON integer as Python writes it. Fields the original drops are
+ * added under new keys (`to_user`, `items`, `aes_key_hex`, `mid_size`, `thumb_size`, `thumb_media`,
+ * `video_size`, `title`, `svr_id`, `msg_id`); the original's reader ignores unknown keys, and this
+ * reader fills them with defaults when a row written by the original lacks them.
+ *
+ * @module
+ */
+
+import {
+  type FileInfo,
+  type ImageInfo,
+  type MediaInfo,
+  Message,
+  MessageDirection,
+  type MessageInit,
+  type MessageItem,
+  MessageType,
+  RefMessage,
+  type RefMessageInit,
+  type VideoInfo,
+  type VoiceInfo,
+} from "../models.ts";
+import { decodeMessageId } from "./message_id.ts";
+
+/**
+ * One row of the `messages` table as `node:sqlite` returns it (integers as `number` or, with
+ * big-int reading on, `bigint`).
+ */
+export interface MessageRow {
+  /** Row id (`INTEGER PRIMARY KEY AUTOINCREMENT`). */
+  id?: number | bigint;
+  /** Stored message id (signed 64-bit; see `encodeMessageId`), `null` for sent rows without one. */
+  message_id: number | bigint | null;
+  /** The conversation's WeChat user: the sender of received rows, the recipient of sent rows. */
+  user_id: string;
+  /** Bot account, `""` when unknown. */
+  bot_id: string;
+  /** {@linkcode MessageType} value of the first item. */
+  msg_type: number | bigint;
+  /** {@linkcode MessageDirection} value. */
+  direction: number | bigint;
+  /** Text content, `null` when none. */
+  text: string | null;
+  /** Creation time, epoch ms. */
+  timestamp_ms: number | bigint;
+  /** Reply handle (secret). */
+  context_token: string;
+  /** The JSON document described in this module. */
+  data: string;
+}
+
+type Json = Record<string, unknown>;
+
+// ---------------------------------------------------------------------------------------------
+// Writing
+// ---------------------------------------------------------------------------------------------
+
+function mediaData(m: MediaInfo): Json {
+  return {
+    encrypt_query_param: m.encryptQueryParam,
+    aes_key: m.aesKey,
+    encrypt_type: m.encryptType,
+    full_url: m.fullUrl,
+  };
+}
+
+function imageData(i: ImageInfo): Json {
+  return {
+    media: mediaData(i.media),
+    url: i.url,
+    thumb_width: i.thumbWidth,
+    thumb_height: i.thumbHeight,
+    hd_size: i.hdSize,
+    aes_key_hex: i.aesKeyHex,
+    mid_size: i.midSize,
+    thumb_size: i.thumbSize,
+  };
+}
+
+function voiceData(v: VoiceInfo): Json {
+  return {
+    media: mediaData(v.media),
+    playtime: v.playtime,
+    text: v.text,
+    encode_type: v.encodeType,
+    bits_per_sample: v.bitsPerSample,
+    sample_rate: v.sampleRate,
+  };
+}
+
+function fileData(f: FileInfo): Json {
+  return { media: mediaData(f.media), file_name: f.fileName, file_size: f.fileSize, md5: f.md5 };
+}
+
+function videoData(v: VideoInfo): Json {
+  const out: Json = {
+    media: mediaData(v.media),
+    play_length: v.playLength,
+    video_md5: v.videoMd5,
+    thumb_width: v.thumbWidth,
+    thumb_height: v.thumbHeight,
+    video_size: v.videoSize,
+    thumb_size: v.thumbSize,
+  };
+  if (v.thumbMedia) out.thumb_media = mediaData(v.thumbMedia);
+  return out;
+}
+
+interface Content {
+  text?: string | undefined;
+  image?: ImageInfo | undefined;
+  voice?: VoiceInfo | undefined;
+  file?: FileInfo | undefined;
+  video?: VideoInfo | undefined;
+}
+
+function contentData(c: Content, out: Json): void {
+  if (c.text !== undefined) out.text = c.text;
+  if (c.image) out.image = imageData(c.image);
+  if (c.voice) out.voice = voiceData(c.voice);
+  if (c.file) out.file = fileData(c.file);
+  if (c.video) out.video = videoData(c.video);
+}
+
+function refData(r: RefMessage): Json {
+  const out: Json = { msg_type: r.msgType };
+  contentData(r, out);
+  out.title = r.title;
+  if (r.svrId !== undefined) out.svr_id = r.svrId;
+  return out;
+}
+
+function itemData(item: MessageItem): Json {
+  const out: Json = { type: item.type };
+  contentData(item, out);
+  if (item.msgId !== undefined) out.msg_id = item.msgId;
+  if (item.refMsg) out.ref_msg = refData(item.refMsg);
+  if (item.raw !== undefined) out.raw = item.raw;
+  return out;
+}
+
+/** An integer for the integer columns and keys; anything not finite becomes `0`. */
+export function wholeNumber(v: number): number {
+  return Number.isFinite(v) ? Math.trunc(v) : 0;
+}
+
+/** `JSON.rawJSON` (ES2025 JSON source text access), absent from older runtimes and typings. */
+const rawJSON = (JSON as unknown as { rawJSON?: (text: string) => unknown }).rawJSON;
+
+/**
+ * Serialises a message into the `data` column's JSON.
+ *
+ * `message_id` is written as a bare integer literal, exact like Python's `json.dumps` of an int,
+ * because a 64-bit id cannot go through a JS `number`.
+ *
+ * @param message The message; its `messageId` must already be a validated decimal string.
+ */
+export function messageToData(message: Message): string {
+  const id = message.messageId;
+  const out: Json = {
+    from_user: message.fromUser,
+    msg_type: wholeNumber(message.msgType),
+    timestamp: wholeNumber(message.timestamp),
+    message_id: id === undefined ? null : rawJSON ? rawJSON(id) : id,
+    context_token: message.contextToken,
+    bot_id: message.botId ?? null,
+  };
+  contentData(message, out);
+  if (message.refMsg) out.ref_msg = refData(message.refMsg);
+  out.to_user = message.toUser;
+  // A single item that the first-of-kind fields already describe is rebuilt on reading (as for
+  // rows written by the original), which keeps the common row a third smaller.
+  if (!isSynthesizable(message)) out.items = message.items.map(itemData);
+  const text = JSON.stringify(out);
+  // Without rawJSON the id went out as a string; unquote it. It is the first "message_id" key in
+  // the text: only from_user precedes it, and a string value cannot hold an unescaped quote.
+  return rawJSON || id === undefined
+    ? text
+    : text.replace(`"message_id":"${id}"`, `"message_id":${id}`);
+}
+
+/** Whether {@linkcode synthesizeItems} rebuilds `message.items` exactly from the other fields. */
+function isSynthesizable(message: Message): boolean {
+  const { items } = message;
+  if (items.length === 0) {
+    return message.text === undefined && !message.image && !message.voice && !message.file &&
+      !message.video && !message.refMsg;
+  }
+  if (items.length !== 1) return false;
+  const item = items[0]!;
+  if (item.type !== message.msgType || item.msgId !== undefined || item.raw !== undefined) {
+    return false;
+  }
+  if (item.refMsg !== message.refMsg) return false;
+  const expected = ONLY_CONTENT[item.type] ?? "text";
+  for (const key of CONTENT_KEYS) {
+    const value = item[key];
+    if (key === expected ? value === undefined || value !== message[key] : value !== undefined) {
+      return false;
+    }
+  }
+  // Any other first-of-kind field would come from a second item, which a single item excludes.
+  return CONTENT_KEYS.every((key) => key === expected || message[key] === undefined);
+}
+
+const CONTENT_KEYS = ["text", "image", "voice", "file", "video"] as const;
+const ONLY_CONTENT: Record<number, (typeof CONTENT_KEYS)[number]> = {
+  [MessageType.IMAGE]: "image",
+  [MessageType.VOICE]: "voice",
+  [MessageType.FILE]: "file",
+  [MessageType.VIDEO]: "video",
+};
+
+// ---------------------------------------------------------------------------------------------
+// Reading
+// ---------------------------------------------------------------------------------------------
+
+function isObject(v: unknown): v is Json {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function str(v: unknown, fallback = ""): string {
+  if (typeof v === "string") return v;
+  if (typeof v === "number" || typeof v === "bigint") return String(v);
+  return fallback;
+}
+
+function num(v: unknown): number {
+  if (typeof v === "number" && Number.isFinite(v)) return v;
+  if (typeof v === "string" && v.trim() !== "" && Number.isFinite(Number(v))) return Number(v);
+  return 0;
+}
+
+function optionalId(v: unknown): string | undefined {
+  if (typeof v === "string" && v !== "") return v;
+  if (typeof v === "number" && Number.isSafeInteger(v)) return String(v);
+  return undefined;
+}
+
+function readMedia(v: unknown): MediaInfo {
+  const d = isObject(v) ? v : {};
+  return {
+    encryptQueryParam: str(d.encrypt_query_param),
+    aesKey: str(d.aes_key),
+    encryptType: num(d.encrypt_type),
+    fullUrl: str(d.full_url),
+  };
+}
+
+function readImage(d: Json): ImageInfo {
+  return {
+    media: readMedia(d.media),
+    aesKeyHex: str(d.aes_key_hex),
+    url: str(d.url),
+    thumbWidth: num(d.thumb_width),
+    thumbHeight: num(d.thumb_height),
+    midSize: num(d.mid_size),
+    thumbSize: num(d.thumb_size),
+    hdSize: num(d.hd_size),
+  };
+}
+
+function readVoice(d: Json): VoiceInfo {
+  return {
+    media: readMedia(d.media),
+    playtime: num(d.playtime),
+    text: str(d.text),
+    encodeType: num(d.encode_type),
+    bitsPerSample: num(d.bits_per_sample),
+    sampleRate: num(d.sample_rate),
+  };
+}
+
+function readFile(d: Json): FileInfo {
+  return {
+    media: readMedia(d.media),
+    fileName: str(d.file_name),
+    fileSize: str(d.file_size),
+    md5: str(d.md5),
+  };
+}
+
+function readVideo(d: Json): VideoInfo {
+  const out: VideoInfo = {
+    media: readMedia(d.media),
+    playLength: num(d.play_length),
+    videoMd5: str(d.video_md5),
+    thumbWidth: num(d.thumb_width),
+    thumbHeight: num(d.thumb_height),
+    videoSize: num(d.video_size),
+    thumbSize: num(d.thumb_size),
+  };
+  if (isObject(d.thumb_media)) out.thumbMedia = readMedia(d.thumb_media);
+  return out;
+}
+
+function readContent(d: Json, out: Content): void {
+  if (typeof d.text === "string") out.text = d.text;
+  if (isObject(d.image)) out.image = readImage(d.image);
+  if (isObject(d.voice)) out.voice = readVoice(d.voice);
+  if (isObject(d.file)) out.file = readFile(d.file);
+  if (isObject(d.video)) out.video = readVideo(d.video);
+}
+
+function readRef(d: Json): RefMessage {
+  const init: RefMessageInit = {
+    msgType: num(d.msg_type) || MessageType.TEXT,
+    title: str(d.title),
+  };
+  const svrId = optionalId(d.svr_id);
+  if (svrId !== undefined) init.svrId = svrId;
+  readContent(d, init);
+  return new RefMessage(init);
+}
+
+function readItem(d: Json): MessageItem {
+  const item: MessageItem = { type: num(d.type) };
+  readContent(d, item);
+  const msgId = optionalId(d.msg_id);
+  if (msgId !== undefined) item.msgId = msgId;
+  if (isObject(d.ref_msg)) item.refMsg = readRef(d.ref_msg);
+  if ("raw" in d) item.raw = d.raw;
+  return item;
+}
+
+/**
+ * Rebuilds `items` for rows written by the Python original, which keeps only the first item: one
+ * item of the row's type carrying the matching content, with the quote attached to it.
+ */
+function synthesizeItems(init: MessageInit): MessageItem[] {
+  const item: MessageItem = { type: init.msgType };
+  switch (init.msgType) {
+    case MessageType.IMAGE:
+      if (init.image) item.image = init.image;
+      break;
+    case MessageType.VOICE:
+      if (init.voice) item.voice = init.voice;
+      break;
+    case MessageType.FILE:
+      if (init.file) item.file = init.file;
+      break;
+    case MessageType.VIDEO:
+      if (init.video) item.video = init.video;
+      break;
+    default:
+      if (init.text !== undefined) item.text = init.text;
+  }
+  if (init.refMsg) item.refMsg = init.refMsg;
+  return Object.keys(item).length > 1 ? [item] : [];
+}
+
+/** Reads `message_id` exactly from the raw JSON text when the column is `NULL` (never seen in
+ * rows either implementation writes, but the column is the only exact source otherwise). */
+function idFromDataText(data: string): string | undefined {
+  const match = /"message_id"\s*:\s*([0-9]{1,20})\s*[,}]/.exec(data);
+  return match?.[1];
+}
+
+/**
+ * Rebuilds a full {@linkcode Message} from a `messages` row written by this store or by the Python
+ * original. Columns win where they are authoritative (id, type, direction); a `data` value that is
+ * not valid JSON degrades to a message built from the columns instead of failing, so a reader
+ * walking row ids never stalls on one bad row.
+ */
+export function messageFromRow(row: MessageRow): Message {
+  let d: Json = {};
+  try {
+    const parsed: unknown = JSON.parse(row.data);
+    if (isObject(parsed)) d = parsed;
+  } catch {
+    // Fall back to the columns below.
+  }
+  const direction = Number(row.direction) === MessageDirection.SENT
+    ? MessageDirection.SENT
+    : MessageDirection.RECEIVED;
+  const columnBot = row.bot_id === "" ? undefined : row.bot_id;
+  const botId = typeof d.bot_id === "string" ? d.bot_id : columnBot;
+  let fromUser = str(d.from_user, row.user_id);
+  let toUser = str(d.to_user);
+  // The original records a sent message with `from_user` = the recipient and no `to_user`.
+  if (direction === MessageDirection.SENT && d.to_user === undefined) {
+    fromUser = botId ?? "";
+    toUser = row.user_id;
+  }
+  const init: MessageInit = {
+    fromUser,
+    toUser,
+    msgType: Number(row.msg_type),
+    timestamp: typeof d.timestamp === "number" ? d.timestamp : Number(row.timestamp_ms),
+    contextToken: str(d.context_token, row.context_token),
+    direction,
+  };
+  readContent(d, init);
+  if (init.text === undefined && row.text !== null) init.text = row.text;
+  const messageId = decodeMessageId(row.message_id) ??
+    (row.data.includes('"message_id"') ? idFromDataText(row.data) : undefined);
+  if (messageId !== undefined) init.messageId = messageId;
+  if (botId !== undefined) init.botId = botId;
+  if (isObject(d.ref_msg)) init.refMsg = readRef(d.ref_msg);
+  init.items = Array.isArray(d.items)
+    ? d.items.filter(isObject).map(readItem)
+    : synthesizeItems(init);
+  return new Message(init);
+}

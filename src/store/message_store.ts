@@ -1,0 +1,706 @@
+/**
+ * {@linkcode MessageStore}: the SQLite message history on `node:sqlite`.
+ *
+ * @module
+ */
+
+import { DatabaseSync, type StatementSync } from "node:sqlite";
+import { dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import {
+  Message,
+  MessageDirection,
+  type MessageInit,
+  type MessageItem,
+  MessageType,
+} from "../models.ts";
+import { encodeMessageId } from "./message_id.ts";
+import { messageFromRow, type MessageRow, messageToData, wholeNumber } from "./message_data.ts";
+import {
+  compileFilter,
+  DEFAULT_QUERY_LIMIT,
+  MAX_QUERY_LIMIT,
+  type MessageFilter,
+  optionalDirection,
+  optionalInteger,
+  type QueryOptions,
+} from "./query_filter.ts";
+import { migrateSchema } from "./schema.ts";
+
+/** Options of {@linkcode MessageStore}. */
+export interface MessageStoreOptions {
+  /** Delete rows stored more than this many days ago; default 30, `null` disables. */
+  maxAgeDays?: number | null;
+  /** Keep at most this many rows (newest by creation time); default 100,000, `null` disables. */
+  maxCount?: number | null;
+  /** How long a write waits for another connection's lock, in ms; default 5000. */
+  busyTimeoutMs?: number;
+  /** Clock in epoch ms, for `stored_at` and age pruning; default `Date.now`. */
+  now?: () => number;
+}
+
+/** A message together with its row id, the high-water mark of readers that follow the table. */
+export interface StoredMessage {
+  /** The row's `id` (strictly increasing in insertion order). */
+  rowid: number;
+  /** The message. */
+  message: Message;
+}
+
+/** CDN references of a sent media message, as the upload returned them (`UploadedMedia`). */
+export interface SentMediaRecord {
+  /** File name (files) or `""`. */
+  fileName?: string;
+  /** Plaintext size in bytes. */
+  fileSize?: number;
+  /** Plaintext MD5, hex. */
+  md5?: string;
+  /** The CDN download token (`encrypt_query_param`). */
+  downloadParam?: string;
+  /** AES key as 32 hex chars (secret; stored so the media can be downloaded again). */
+  aesKeyHex?: string;
+  /** Ciphertext size in bytes. */
+  cipherSize?: number;
+  /** Complete download URL, when known. */
+  fullUrl?: string;
+}
+
+/** A message the bot sent, for {@linkcode MessageStore.storeSent}. */
+export interface SentMessageRecord {
+  /** The recipient (the conversation's WeChat user). */
+  userId: string;
+  /** The bot account that sent it. */
+  botId: string;
+  /** Text, or a caption sent with media. */
+  text?: string;
+  /** Content type; default {@linkcode MessageType.TEXT}. */
+  msgType?: MessageType;
+  /** The server's id of the sent message, when it returned one (decimal string). */
+  messageId?: string;
+  /** The context token the send used (secret). */
+  contextToken?: string;
+  /** CDN references of a media send. */
+  media?: SentMediaRecord;
+  /** Send time, epoch ms; default the store's clock. */
+  timestamp?: number;
+}
+
+/** Options of {@linkcode MessageStore.querySince}. */
+export interface QuerySinceOptions {
+  /** Only rows of this direction; default both. */
+  direction?: MessageDirection;
+  /** Most rows to return, default 1000, capped at 10,000; continue from the last `rowid`. */
+  limit?: number;
+}
+
+/** Options of {@linkcode MessageStore.queryRecent}. */
+export interface QueryRecentOptions {
+  /** Only rows of this bot. */
+  botId?: string;
+  /** Only rows stored at or after this time (local clock, epoch ms). */
+  sinceMs: number;
+  /** Only rows of this direction; default {@linkcode MessageDirection.RECEIVED}. */
+  direction?: MessageDirection;
+  /** Most rows to return, default 1000, capped at 10,000; continue with `querySince`. */
+  limit?: number;
+}
+
+/** Rows inserted between two automatic prune runs, as in the original. */
+const PRUNE_INTERVAL = 100;
+/** The age rule scans the whole table (`stored_at` has no index), so it runs at most this often. */
+const AGE_PRUNE_INTERVAL_MS = 60_000;
+/** Rows deleted per write transaction while pruning, so other writers are never blocked long. */
+const PRUNE_CHUNK = 5_000;
+/** Row-id span examined per statement by the age rule. */
+const AGE_SCAN_SPAN = 10_000;
+const DEFAULT_SINCE_LIMIT = 1_000;
+const MAX_SINCE_LIMIT = 10_000;
+const SQLITE_BUSY = 5;
+const SQLITE_LOCKED = 6;
+
+const COLUMNS =
+  "id, message_id, user_id, bot_id, msg_type, direction, text, timestamp_ms, context_token, data";
+const INSERT_SQL = "INSERT OR IGNORE INTO messages " +
+  "(message_id, user_id, bot_id, msg_type, direction, text, timestamp_ms, context_token, data, " +
+  "stored_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+
+type InsertParams = [
+  bigint | null,
+  string,
+  string,
+  number,
+  number,
+  string | null,
+  number,
+  string,
+  string,
+  number,
+];
+
+function isBusy(error: unknown): boolean {
+  const code = (error as { errcode?: unknown })?.errcode;
+  return code === SQLITE_BUSY || code === SQLITE_LOCKED;
+}
+
+function checkLimitOption(
+  name: string,
+  value: number | null | undefined,
+  fallback: number,
+  min: number,
+): number | null {
+  if (value === null) return null;
+  if (value === undefined) return fallback;
+  if (typeof value !== "number" || !Number.isFinite(value) || value < min) {
+    throw new RangeError(
+      `Invalid option "${name}": ${String(value)} is not a number >= ${min} or null`,
+    );
+  }
+  return value;
+}
+
+/**
+ * Persistent message history in an SQLite file with the Python original's schema, so a
+ * `messages.db` written by either implementation is read by the other.
+ *
+ * - WAL mode (readers never block the writer), a busy timeout, `synchronous = NORMAL`.
+ * - Idempotent: `INSERT OR IGNORE` on `message_id`; 64-bit ids are stored exactly (ids ≥ 2^63 as
+ *   their two's complement, see `encodeMessageId`).
+ * - Pruned by age and by count on open, then after every 100 inserted rows. Pruning deletes in
+ *   chunks of short transactions so memory stays flat and other processes keep writing. Between
+ *   runs the count rule tolerates 1% of `maxCount` extra rows so its check stays cheap;
+ *   {@linkcode MessageStore.prune} is always exact. The age rule scans the table, so automatic
+ *   runs do it at most once a minute.
+ * - Synchronous (`node:sqlite`): each call completes before returning; several instances, in one
+ *   or several processes, can share one file.
+ *
+ * @example Record and query history
+ * ```ts
+ * import { MessageStore } from "./mod.ts";
+ * import { Message } from "../models.ts";
+ *
+ * using store = new MessageStore(":memory:");
+ * store.store([Message.fromWire({
+ *   message_id: "7300000000000000123",
+ *   from_user_id: "u1@im.wechat",
+ *   create_time_ms: 1700000000000,
+ *   item_list: [{ type: 1, text_item: { text: "hello" } }],
+ * }, "bot@im.bot")]);
+ * console.log(store.query({ userId: "u1@im.wechat" })[0]?.text); // "hello"
+ * console.log(store.getById("7300000000000000123")?.messageId);
+ * ```
+ */
+export class MessageStore implements Disposable {
+  /** The database file (or `":memory:"`). */
+  readonly path: string;
+  readonly #db: DatabaseSync;
+  readonly #maxAgeDays: number | null;
+  readonly #maxCount: number | null;
+  readonly #now: () => number;
+  readonly #insert: StatementSync;
+  readonly #statements = new Map<string, StatementSync>();
+  #insertedSincePrune = 0;
+  #lastAgePrune = 0;
+  #closed = false;
+
+  /**
+   * Opens (creating if needed) the store at `path`, migrates a fresh file to the schema, and
+   * prunes once.
+   *
+   * @throws {Error} When the file's schema version is newer than this module understands.
+   * @throws {RangeError} When an option is out of range.
+   */
+  constructor(path: string | URL, options: MessageStoreOptions = {}) {
+    this.path = path instanceof URL ? fileURLToPath(path) : path;
+    if (typeof this.path !== "string" || this.path === "") {
+      throw new TypeError("Invalid message store path: expected a non-empty string or file URL");
+    }
+    this.#maxAgeDays = checkLimitOption("maxAgeDays", options.maxAgeDays, 30, 0);
+    const maxCount = checkLimitOption("maxCount", options.maxCount, 100_000, 0);
+    this.#maxCount = maxCount === null ? null : Math.floor(maxCount);
+    const busyTimeoutMs = optionalInteger("busyTimeoutMs", options.busyTimeoutMs, 0) ?? 5000;
+    this.#now = options.now ?? Date.now;
+
+    if (this.path !== ":memory:") Deno.mkdirSync(dirname(this.path), { recursive: true });
+    this.#db = new DatabaseSync(this.path, { timeout: busyTimeoutMs });
+    try {
+      this.#db.exec(`PRAGMA busy_timeout = ${busyTimeoutMs}`);
+      this.#db.exec("PRAGMA journal_mode = WAL");
+      // In WAL mode NORMAL cannot corrupt the file; only the last commits may be lost on power
+      // failure, an acceptable trade for a history log written about a thousand times a second.
+      this.#db.exec("PRAGMA synchronous = NORMAL");
+      migrateSchema(this.#db, this.path);
+      this.#insert = this.#db.prepare(INSERT_SQL);
+      this.prune();
+    } catch (error) {
+      this.#db.close();
+      throw error;
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Writing
+  // -------------------------------------------------------------------------------------------
+
+  /**
+   * Stores messages in one transaction; rows whose `messageId` is already stored are skipped.
+   * The direction column comes from each message's `direction`; the `user_id` column is the
+   * sender of received messages and the recipient of sent ones.
+   *
+   * @returns The number of rows inserted.
+   * @throws {TypeError} When an element is not a message or its id is not a decimal string.
+   * @throws {RangeError} When a message id does not fit in 64 bits.
+   */
+  store(messages: readonly Message[]): number {
+    this.#assertOpen();
+    if (!Array.isArray(messages)) {
+      throw new TypeError("Cannot store messages: expected an array of Message");
+    }
+    if (messages.length === 0) return 0;
+    const storedAt = this.#now() / 1000;
+    const rows = messages.map((m, i) => this.#row(m, i, storedAt));
+    const inserted = this.#insertRows(rows);
+    this.#afterInsert(inserted);
+    return inserted;
+  }
+
+  /**
+   * Records a message the bot sent — text or media — with direction {@linkcode MessageDirection.SENT}.
+   * Media sends keep their CDN references (download token, AES key) so they can be fetched again.
+   *
+   * @returns The stored row, or `undefined` when a row with the same `messageId` already exists.
+   * @throws {TypeError} When `userId`/`botId` are not strings or `media` comes with a text type.
+   */
+  storeSent(record: SentMessageRecord): StoredMessage | undefined {
+    this.#assertOpen();
+    const message = sentMessage(record, this.#now());
+    const params = this.#row(message, 0, this.#now() / 1000);
+    const inserted = this.#insertRows([params]);
+    this.#afterInsert(inserted);
+    if (inserted === 0) return undefined;
+    const rowid = Number(this.#cached("SELECT last_insert_rowid() AS id").get()?.id);
+    return { rowid, message };
+  }
+
+  #row(message: Message, index: number, storedAt: number): InsertParams {
+    if (typeof message !== "object" || message === null || typeof message.fromUser !== "string") {
+      throw new TypeError(`Cannot store message at index ${index}: expected a Message`);
+    }
+    if (!Number.isInteger(message.msgType)) {
+      throw new TypeError(
+        `Cannot store message at index ${index}: msgType ${
+          String(message.msgType)
+        } is not an integer`,
+      );
+    }
+    const id = message.messageId === undefined ? null : encodeMessageId(message.messageId);
+    const sent = message.direction === MessageDirection.SENT;
+    const userId = sent && message.toUser !== "" ? message.toUser : message.fromUser;
+    return [
+      id,
+      userId,
+      message.botId ?? "",
+      message.msgType,
+      sent ? MessageDirection.SENT : MessageDirection.RECEIVED,
+      message.text ?? null,
+      wholeNumber(message.timestamp),
+      message.contextToken ?? "",
+      messageToData(message),
+      storedAt,
+    ];
+  }
+
+  #insertRows(rows: InsertParams[]): number {
+    let inserted = 0;
+    // IMMEDIATE takes the write lock up front, so a busy database is waited for (busy_timeout)
+    // instead of failing on a read-to-write upgrade halfway through the batch.
+    this.#db.exec("BEGIN IMMEDIATE");
+    try {
+      for (const row of rows) inserted += Number(this.#insert.run(...row).changes);
+      this.#db.exec("COMMIT");
+    } catch (error) {
+      this.#db.exec("ROLLBACK");
+      throw error;
+    }
+    return inserted;
+  }
+
+  #afterInsert(inserted: number): void {
+    this.#insertedSincePrune += inserted;
+    if (this.#insertedSincePrune < PRUNE_INTERVAL) return;
+    try {
+      const now = this.#now();
+      if (now - this.#lastAgePrune >= AGE_PRUNE_INTERVAL_MS) this.#pruneByAge();
+      this.#pruneByCount(false);
+      this.#insertedSincePrune = 0;
+    } catch (error) {
+      // The rows are committed; a prune that lost the lock race is retried after the next insert.
+      if (!isBusy(error)) throw error;
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Pruning
+  // -------------------------------------------------------------------------------------------
+
+  /**
+   * Deletes rows stored more than `maxAgeDays` ago, then the oldest rows (by creation time)
+   * beyond `maxCount`. Works in chunks of short transactions; never holds a write transaction
+   * between calls.
+   *
+   * @returns The number of rows deleted.
+   */
+  prune(): number {
+    this.#assertOpen();
+    return this.#pruneByAge() + this.#pruneByCount(true);
+  }
+
+  #pruneByAge(): number {
+    this.#lastAgePrune = this.#now();
+    if (this.#maxAgeDays === null) return 0;
+    const cutoff = this.#now() / 1000 - this.#maxAgeDays * 86_400;
+    const bounds = this.#bounds();
+    if (bounds === undefined) return 0;
+    const probe = this.#cached(
+      "SELECT 1 AS hit FROM messages WHERE id >= ? AND id < ? AND stored_at < ? LIMIT 1",
+    );
+    const remove = this.#cached("DELETE FROM messages WHERE id >= ? AND id < ? AND stored_at < ?");
+    let deleted = 0;
+    // Walk the primary key in spans: each statement is its own short transaction, and spans with
+    // nothing to delete are only read, so no write lock is taken for them.
+    for (let lo = bounds.min; lo <= bounds.max; lo += AGE_SCAN_SPAN) {
+      const hi = lo + AGE_SCAN_SPAN;
+      if (probe.get(lo, hi, cutoff) === undefined) continue;
+      deleted += Number(remove.run(lo, hi, cutoff).changes);
+    }
+    return deleted;
+  }
+
+  #pruneByCount(exact: boolean): number {
+    const max = this.#maxCount;
+    if (max === null) return 0;
+    // Row ids only grow, so the id span bounds the row count from above without a table scan.
+    const slack = exact ? 0 : Math.floor(max / 100);
+    const bounds = this.#bounds();
+    if (bounds === undefined || bounds.max - bounds.min + 1 <= max + slack) return 0;
+    if (this.#count() <= max + slack) return 0;
+    let deleted = 0;
+    if (max > 0) {
+      // Rows strictly older than the max-th newest creation time are surplus however other
+      // processes write meanwhile, so deleting them chunk by chunk is safe without a lock.
+      const cut = this.#cached(
+        "SELECT timestamp_ms AS ts FROM messages ORDER BY timestamp_ms DESC LIMIT 1 OFFSET ?",
+      ).get(max - 1)?.ts;
+      const chunk = this.#cached(
+        "DELETE FROM messages WHERE id IN " +
+          "(SELECT id FROM messages WHERE timestamp_ms < ? LIMIT ?)",
+      );
+      if (cut !== undefined && cut !== null) {
+        for (;;) {
+          const n = Number(chunk.run(cut, PRUNE_CHUNK).changes);
+          deleted += n;
+          if (n < PRUNE_CHUNK) break;
+        }
+      }
+    }
+    // What is left over (ties at the cut, rows inserted meanwhile) is settled exactly under the
+    // write lock; outside it two processes pruning at once could delete twice.
+    const surplus = this.#cached(
+      "DELETE FROM messages WHERE id IN " +
+        "(SELECT id FROM messages ORDER BY timestamp_ms ASC, id ASC LIMIT ?)",
+    );
+    for (;;) {
+      this.#db.exec("BEGIN IMMEDIATE");
+      let n: number;
+      try {
+        const excess = this.#count() - max;
+        n = excess > 0 ? Number(surplus.run(Math.min(excess, PRUNE_CHUNK)).changes) : 0;
+        this.#db.exec("COMMIT");
+      } catch (error) {
+        this.#db.exec("ROLLBACK");
+        throw error;
+      }
+      deleted += n;
+      if (n < PRUNE_CHUNK) break;
+    }
+    return deleted;
+  }
+
+  #bounds(): { min: number; max: number } | undefined {
+    // Two statements: SQLite answers a lone MIN() or MAX() from the b-tree edge, but scans the
+    // whole table for both in one SELECT.
+    const lo = this.#cached("SELECT MIN(id) AS v FROM messages").get()?.v;
+    if (lo === null || lo === undefined) return undefined;
+    const hi = this.#cached("SELECT MAX(id) AS v FROM messages").get()?.v;
+    return { min: Number(lo), max: Number(hi) };
+  }
+
+  #count(): number {
+    return Number(this.#cached("SELECT COUNT(*) AS n FROM messages").get()?.n ?? 0);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Reading
+  // -------------------------------------------------------------------------------------------
+
+  /**
+   * One page of history, newest first (by creation time, then row id).
+   *
+   * @param options Filters, `limit` (default 50, capped at 200) and `offset`.
+   * @throws {TypeError | RangeError} When a filter or paging value is invalid.
+   */
+  query(options: QueryOptions = {}): Message[] {
+    this.#assertOpen();
+    const { where, params } = compileFilter(options);
+    const limit = Math.min(
+      optionalInteger("limit", options.limit, 0) ?? DEFAULT_QUERY_LIMIT,
+      MAX_QUERY_LIMIT,
+    );
+    const offset = optionalInteger("offset", options.offset, 0) ?? 0;
+    const sql = `SELECT ${COLUMNS} FROM messages${where} ` +
+      "ORDER BY timestamp_ms DESC, id DESC LIMIT ? OFFSET ?";
+    const rows = this.#cached(sql, true).all(...params, limit, offset) as unknown as MessageRow[];
+    return rows.map(messageFromRow);
+  }
+
+  /**
+   * Number of stored messages matching `filter` (all when omitted).
+   *
+   * @throws {TypeError | RangeError} When a filter value is invalid.
+   */
+  count(filter: MessageFilter = {}): number {
+    this.#assertOpen();
+    const { where, params } = compileFilter(filter);
+    const row = this.#cached(`SELECT COUNT(*) AS n FROM messages${where}`).get(...params);
+    return Number(row?.n ?? 0);
+  }
+
+  /**
+   * The message with this server id, or `undefined`.
+   *
+   * @throws {TypeError | RangeError} When `id` is not a 64-bit decimal string.
+   */
+  getById(id: string): Message | undefined {
+    this.#assertOpen();
+    const row = this.#cached(`SELECT ${COLUMNS} FROM messages WHERE message_id = ?`, true)
+      .get(encodeMessageId(id)) as MessageRow | undefined;
+    return row ? messageFromRow(row) : undefined;
+  }
+
+  /**
+   * Rows with `id > rowid`, oldest first: what a reader following the table (the store watcher,
+   * the cooperative fallback) has not seen yet. Pass the last returned `rowid` to continue.
+   *
+   * @throws {RangeError} When `rowid` or `limit` is not a non-negative integer.
+   */
+  querySince(rowid: number, options: QuerySinceOptions = {}): StoredMessage[] {
+    this.#assertOpen();
+    const after = optionalInteger("rowid", rowid, 0);
+    if (after === undefined) throw new TypeError('Invalid option "rowid": expected a number');
+    const direction = optionalDirection(options.direction);
+    const limit = this.#sinceLimit(options.limit);
+    const sql = `SELECT ${COLUMNS} FROM messages WHERE id > ?` +
+      (direction === undefined ? "" : " AND direction = ?") + " ORDER BY id ASC LIMIT ?";
+    const params = direction === undefined ? [after, limit] : [after, direction, limit];
+    return this.#stored(this.#cached(sql, true).all(...params) as unknown as MessageRow[]);
+  }
+
+  /**
+   * Rows stored since `sinceMs` (by the local clock at storing time, not the server's timestamp),
+   * oldest first, received ones by default: the first window of a reader that then follows the
+   * table with {@linkcode MessageStore.querySince} from the last returned `rowid`.
+   *
+   * @throws {TypeError | RangeError} When an option is invalid.
+   */
+  queryRecent(options: QueryRecentOptions): StoredMessage[] {
+    this.#assertOpen();
+    if (typeof options !== "object" || options === null) {
+      throw new TypeError("Invalid options: expected an object with sinceMs");
+    }
+    const { sinceMs } = options;
+    if (typeof sinceMs !== "number" || !Number.isFinite(sinceMs)) {
+      throw new TypeError(`Invalid option "sinceMs": expected epoch milliseconds`);
+    }
+    if (options.botId !== undefined && typeof options.botId !== "string") {
+      throw new TypeError(`Invalid option "botId": expected a string`);
+    }
+    const direction = optionalDirection(options.direction) ?? MessageDirection.RECEIVED;
+    const limit = this.#sinceLimit(options.limit);
+    // stored_at has no index, but rows are appended in time order: walk back from the newest
+    // row and stop at the first one stored before the window.
+    const cutoff = sinceMs / 1000;
+    let first: number | undefined;
+    const walk = this.#cached("SELECT id, stored_at FROM messages ORDER BY id DESC").iterate();
+    for (const row of walk) {
+      if (Number(row.stored_at) < cutoff) break;
+      first = Number(row.id);
+    }
+    walk.return?.();
+    if (first === undefined) return [];
+    const botId = options.botId === "" ? undefined : options.botId;
+    const sql = `SELECT ${COLUMNS} FROM messages WHERE id >= ?` +
+      (botId === undefined ? "" : " AND bot_id = ?") + " AND direction = ? ORDER BY id ASC LIMIT ?";
+    const params = botId === undefined
+      ? [first, direction, limit]
+      : [first, botId, direction, limit];
+    return this.#stored(this.#cached(sql, true).all(...params) as unknown as MessageRow[]);
+  }
+
+  /** The largest row id, `0` when the table is empty: where a watcher starts following. */
+  maxRowId(): number {
+    this.#assertOpen();
+    return Number(this.#cached("SELECT MAX(id) AS hi FROM messages").get()?.hi ?? 0);
+  }
+
+  #sinceLimit(value: number | undefined): number {
+    return Math.min(optionalInteger("limit", value, 0) ?? DEFAULT_SINCE_LIMIT, MAX_SINCE_LIMIT);
+  }
+
+  #stored(rows: MessageRow[]): StoredMessage[] {
+    return rows.map((row) => ({ rowid: Number(row.id), message: messageFromRow(row) }));
+  }
+
+  /** A prepared statement, reused per SQL text; row readers get 64-bit integers as `bigint`. */
+  #cached(sql: string, bigInts = false): StatementSync {
+    const key = bigInts ? `B${sql}` : sql;
+    let statement = this.#statements.get(key);
+    if (statement === undefined) {
+      statement = this.#db.prepare(sql);
+      if (bigInts) statement.setReadBigInts(true);
+      this.#statements.set(key, statement);
+    }
+    return statement;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Lifecycle
+  // -------------------------------------------------------------------------------------------
+
+  /** Whether {@linkcode MessageStore.close} has been called. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Closes the database; later calls are no-ops, other methods then throw. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#statements.clear();
+    this.#db.close();
+  }
+
+  /** Same as {@linkcode MessageStore.close}, for `using`. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new Error(`Message store "${this.path}" is closed`);
+  }
+}
+
+const MEDIA_TYPES = new Set<number>([
+  MessageType.IMAGE,
+  MessageType.VOICE,
+  MessageType.FILE,
+  MessageType.VIDEO,
+]);
+
+/** Builds the {@linkcode Message} a sent row holds: from the bot, to the user. */
+function sentMessage(record: SentMessageRecord, now: number): Message {
+  if (typeof record !== "object" || record === null) {
+    throw new TypeError("Cannot store sent message: expected a record");
+  }
+  const { userId, botId, text, media } = record;
+  if (typeof userId !== "string" || userId === "") {
+    throw new TypeError('Cannot store sent message: "userId" must be a non-empty string');
+  }
+  if (typeof botId !== "string") {
+    throw new TypeError('Cannot store sent message: "botId" must be a string');
+  }
+  if (text !== undefined && typeof text !== "string") {
+    throw new TypeError('Cannot store sent message: "text" must be a string');
+  }
+  const msgType = record.msgType ?? MessageType.TEXT;
+  if (!Number.isInteger(msgType) || msgType < 0) {
+    throw new RangeError(`Cannot store sent message: invalid msgType ${String(msgType)}`);
+  }
+  if (media !== undefined && !MEDIA_TYPES.has(msgType)) {
+    throw new TypeError(
+      `Cannot store sent message: media given with msgType ${msgType}, which is not a media type`,
+    );
+  }
+  const init: MessageInit = {
+    fromUser: botId,
+    toUser: userId,
+    msgType,
+    timestamp: record.timestamp ?? now,
+    contextToken: record.contextToken ?? "",
+    direction: MessageDirection.SENT,
+  };
+  if (botId !== "") init.botId = botId;
+  if (record.messageId !== undefined) init.messageId = record.messageId;
+  const items: MessageItem[] = [];
+  if (MEDIA_TYPES.has(msgType)) items.push(mediaItem(msgType, media ?? {}, init));
+  if (text !== undefined) {
+    init.text = text;
+    items.push({ type: MessageType.TEXT, text });
+  }
+  init.items = items;
+  return new Message(init);
+}
+
+function mediaItem(type: number, m: SentMediaRecord, init: MessageInit): MessageItem {
+  const hex = m.aesKeyHex ?? "";
+  const media = {
+    encryptQueryParam: m.downloadParam ?? "",
+    // Outbound messages carry the key in Format B: base64 of the ASCII hex (spec §5.6).
+    aesKey: hex === "" ? "" : btoa(hex),
+    encryptType: 1,
+    fullUrl: m.fullUrl ?? "",
+  };
+  const cipherSize = m.cipherSize ?? 0;
+  const item: MessageItem = { type };
+  switch (type) {
+    case MessageType.IMAGE:
+      item.image = init.image = {
+        media,
+        aesKeyHex: hex,
+        url: "",
+        thumbWidth: 0,
+        thumbHeight: 0,
+        midSize: cipherSize,
+        thumbSize: 0,
+        hdSize: 0,
+      };
+      break;
+    case MessageType.VOICE:
+      item.voice = init.voice = {
+        media,
+        playtime: 0,
+        text: "",
+        encodeType: 0,
+        bitsPerSample: 0,
+        sampleRate: 0,
+      };
+      break;
+    case MessageType.FILE:
+      item.file = init.file = {
+        media,
+        fileName: m.fileName ?? "",
+        fileSize: m.fileSize === undefined ? "" : String(m.fileSize),
+        md5: m.md5 ?? "",
+      };
+      break;
+    default:
+      item.video = init.video = {
+        media,
+        playLength: 0,
+        videoMd5: m.md5 ?? "",
+        thumbWidth: 0,
+        thumbHeight: 0,
+        videoSize: cipherSize,
+        thumbSize: 0,
+      };
+  }
+  return item;
+}

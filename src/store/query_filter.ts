@@ -1,0 +1,146 @@
+/**
+ * History filters: validation and translation into a parameterised `WHERE` clause.
+ *
+ * @module
+ */
+
+import { MessageDirection } from "../models.ts";
+
+/** Filters shared by {@linkcode MessageStore.query} and {@linkcode MessageStore.count}. */
+export interface MessageFilter {
+  /** The conversation's WeChat user (sender of received rows, recipient of sent rows). */
+  userId?: string;
+  /** Bot account. */
+  botId?: string;
+  /** Type of the first item, a `MessageType` value (or another wire item type such as 11). */
+  msgType?: number;
+  /** Received or sent. */
+  direction?: MessageDirection;
+  /** Earliest creation time, epoch ms or `Date`, inclusive. */
+  since?: number | Date;
+  /** Latest creation time, epoch ms or `Date`, inclusive. */
+  until?: number | Date;
+  /** Substring of the text; `%`, `_` and `\` match literally (ASCII case-insensitive). */
+  textContains?: string;
+}
+
+/** A page of history: {@linkcode MessageFilter} plus paging. */
+export interface QueryOptions extends MessageFilter {
+  /** Page size, default 50, capped at {@linkcode MAX_QUERY_LIMIT}. */
+  limit?: number;
+  /** Rows to skip, default 0. */
+  offset?: number;
+}
+
+/** Default page size of {@linkcode MessageStore.query}. */
+export const DEFAULT_QUERY_LIMIT = 50;
+/** Largest page {@linkcode MessageStore.query} returns; larger limits are capped to it. */
+export const MAX_QUERY_LIMIT = 200;
+
+/** A compiled filter: SQL text after `FROM messages` and its parameters. */
+export interface CompiledFilter {
+  where: string;
+  params: (string | number)[];
+}
+
+function optionalString(name: string, value: unknown): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== "string") {
+    throw new TypeError(`Invalid filter "${name}": expected a string, got ${typeof value}`);
+  }
+  // An empty string means "no filter", as in the original (query strings often carry `x=`).
+  return value === "" ? undefined : value;
+}
+
+/** Validates an integer option; `undefined`/`null` yields `undefined`. */
+export function optionalInteger(name: string, value: unknown, min: number): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== "number" || Number.isNaN(value)) {
+    throw new TypeError(`Invalid option "${name}": expected a number, got ${String(value)}`);
+  }
+  if (!Number.isSafeInteger(value) || value < min) {
+    throw new RangeError(
+      `Invalid option "${name}": ${value} is not an integer greater than or equal to ${min}`,
+    );
+  }
+  return value;
+}
+
+function optionalTime(name: string, value: unknown): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  const ms = value instanceof Date ? value.getTime() : value;
+  if (typeof ms !== "number") {
+    throw new TypeError(`Invalid filter "${name}": expected epoch milliseconds or a Date`);
+  }
+  if (!Number.isFinite(ms)) {
+    throw new RangeError(`Invalid filter "${name}": ${String(value)} is not a valid time`);
+  }
+  return ms;
+}
+
+/** Validates a direction value; `undefined` yields `undefined`. */
+export function optionalDirection(value: unknown): MessageDirection | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (value !== MessageDirection.RECEIVED && value !== MessageDirection.SENT) {
+    throw new RangeError(
+      `Invalid filter "direction": ${
+        String(value)
+      } is neither ${MessageDirection.RECEIVED} (received) nor ${MessageDirection.SENT} (sent)`,
+    );
+  }
+  return value;
+}
+
+/** Escapes `LIKE` wildcards so the needle matches literally under `ESCAPE '\'`. */
+export function likeContains(needle: string): string {
+  return `%${needle.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+/** Validates a filter object and compiles it into a `WHERE` clause (empty when unfiltered). */
+export function compileFilter(filter: MessageFilter | undefined): CompiledFilter {
+  if (filter !== undefined && (typeof filter !== "object" || filter === null)) {
+    throw new TypeError("Invalid filter: expected an object");
+  }
+  const f = filter ?? {};
+  const clauses: string[] = [];
+  const params: (string | number)[] = [];
+  const userId = optionalString("userId", f.userId);
+  if (userId !== undefined) {
+    clauses.push("user_id = ?");
+    params.push(userId);
+  }
+  const botId = optionalString("botId", f.botId);
+  if (botId !== undefined) {
+    clauses.push("bot_id = ?");
+    params.push(botId);
+  }
+  const msgType = optionalInteger("msgType", f.msgType, 0);
+  if (msgType !== undefined) {
+    clauses.push("msg_type = ?");
+    params.push(msgType);
+  }
+  const direction = optionalDirection(f.direction);
+  if (direction !== undefined) {
+    clauses.push("direction = ?");
+    params.push(direction);
+  }
+  const since = optionalTime("since", f.since);
+  const until = optionalTime("until", f.until);
+  if (since !== undefined && until !== undefined && since > until) {
+    throw new RangeError(`Invalid filter: "since" (${since}) is later than "until" (${until})`);
+  }
+  if (since !== undefined) {
+    clauses.push("timestamp_ms >= ?");
+    params.push(since);
+  }
+  if (until !== undefined) {
+    clauses.push("timestamp_ms <= ?");
+    params.push(until);
+  }
+  const text = optionalString("textContains", f.textContains);
+  if (text !== undefined) {
+    clauses.push("text LIKE ? ESCAPE '\\'");
+    params.push(likeContains(text));
+  }
+  return { where: clauses.length ? ` WHERE ${clauses.join(" AND ")}` : "", params };
+}
