@@ -1,0 +1,446 @@
+/**
+ * The on-disk data directory, shared file-for-file with the Python original (`~/.weilink`):
+ *
+ * ```text
+ * <base>/.default_session        name of the default session (plain text)
+ * <base>/.poll.lock              flock: one poller per data directory
+ * <base>/.data.lock              flock: read-modify-write of the JSON files
+ * <base>/<session>/token.json    {"bot_id","base_url","token","user_id","cursor","created_at"}
+ * <base>/<session>/contexts.json {"<user_id>": {"t","ts","send_ts","sc","first_seen"}}
+ * ```
+ *
+ * Timestamps are epoch **seconds** as floats, exactly as Python's `time.time()` writes them.
+ * Every write is atomic (temp file in the same folder, fsync, rename); files holding secrets get
+ * mode 0600 and folders 0700. Unreadable or corrupt files are reported once through the logger and
+ * treated as absent, never as a crash.
+ *
+ * @module
+ */
+
+import type { Logger } from "./logger.ts";
+
+/** Name of the session used when none is given. */
+export const DEFAULT_SESSION = "default";
+/** File holding the default session's name. */
+export const DEFAULT_SESSION_FILE = ".default_session";
+/** Non-blocking lock held around polling. */
+export const POLL_LOCK_FILE = ".poll.lock";
+/** Blocking lock held around JSON read-modify-write. */
+export const DATA_LOCK_FILE = ".data.lock";
+/** Credentials and cursor of one session. */
+export const TOKEN_FILE = "token.json";
+/** Context tokens and send counters of one session. */
+export const CONTEXTS_FILE = "contexts.json";
+
+/** `token.json` exactly as the Python original writes it (snake_case keys). */
+export interface TokenFile {
+  bot_id: string;
+  base_url: string;
+  token: string;
+  user_id: string;
+  cursor: string;
+  /** Epoch seconds (float) of the first save; `null`/absent in old files. */
+  created_at?: number | null;
+}
+
+/**
+ * One user's entry in `contexts.json`. Keys as the Python original writes them; unknown keys are
+ * kept when the entry is rewritten.
+ */
+export interface ContextEntry {
+  /** Latest context token of the user. */
+  t?: string;
+  /** Epoch seconds when that token was received. */
+  ts?: number;
+  /** Epoch seconds of the last fully successful send to the user. */
+  send_ts?: number;
+  /** Messages sent with the current token (omitted when 0). */
+  sc?: number;
+  /** Epoch seconds of the first interaction with the user. */
+  first_seen?: number;
+  [key: string]: unknown;
+}
+
+/** `contexts.json`: user id → entry. */
+export type ContextsFile = Record<string, ContextEntry>;
+
+/** Join path segments with `/` (accepted on every platform Deno runs on). */
+export function joinPath(...parts: string[]): string {
+  return parts
+    .filter((p) => p !== "")
+    .map((p, i) => (i === 0 ? p.replace(/\/+$/, "") || "/" : p.replace(/^\/+|\/+$/g, "")))
+    .join("/")
+    .replace(/^\/\//, "/");
+}
+
+/** Resolve the data directory: explicit option, else `WEILINK_HOME`, else `~/.weilink`. */
+export function resolveBasePath(basePath?: string): string {
+  let path = basePath;
+  if (!path) {
+    path = envGet("WEILINK_HOME");
+  }
+  if (!path) {
+    const home = envGet("HOME") ?? envGet("USERPROFILE");
+    if (!home) {
+      throw new Error(
+        'Cannot locate the data directory: set "basePath", WEILINK_HOME or HOME',
+      );
+    }
+    path = joinPath(home, ".weilink");
+  }
+  path = path.replaceAll("\\", "/");
+  if (path.startsWith("~/")) {
+    const home = envGet("HOME") ?? envGet("USERPROFILE") ?? "";
+    path = joinPath(home, path.slice(2));
+  }
+  if (!path.startsWith("/") && !/^[A-Za-z]:\//.test(path)) {
+    path = joinPath(Deno.cwd().replaceAll("\\", "/"), path);
+  }
+  return path.length > 1 ? path.replace(/\/+$/, "") : path;
+}
+
+/** Read an environment variable, treating a missing permission as "unset". */
+export function envGet(name: string): string | undefined {
+  try {
+    return Deno.env.get(name) || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Session names become folder names: reject anything that could escape the data directory. */
+export function validateSessionName(name: string): void {
+  if (
+    typeof name !== "string" || name === "" || name === "." || name === ".." ||
+    /[\/\\\0]/.test(name) || name.startsWith(".") || name.length > 128
+  ) {
+    throw new TypeError(`Invalid session name "${name}": use a plain folder name`);
+  }
+}
+
+/** Whether `err` means "the path does not exist". */
+function isNotFound(err: unknown): boolean {
+  return err instanceof Deno.errors.NotFound;
+}
+
+/** Current time in epoch seconds (float), the unit of every timestamp on disk. */
+export function nowSeconds(nowMs: number): number {
+  return nowMs / 1000;
+}
+
+/**
+ * Write `data` to `path` atomically: a temp file in the same folder (so the rename never crosses
+ * file systems) is written, fsynced and renamed over the target. A crash at any point leaves
+ * either the old or the new complete file. The temp name is fixed (`<name>.tmp`, as the Python
+ * original uses): writers hold `.data.lock`, and a stale temp file from a killed writer is simply
+ * replaced.
+ */
+export async function atomicWrite(path: string, data: string, mode = 0o600): Promise<void> {
+  const dir = path.slice(0, path.lastIndexOf("/"));
+  if (dir) await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
+  const tmp = `${path}.tmp`;
+  try {
+    await Deno.remove(tmp);
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+  }
+  const file = await Deno.open(tmp, { write: true, createNew: true, mode });
+  try {
+    const bytes = new TextEncoder().encode(data);
+    let written = 0;
+    while (written < bytes.length) {
+      written += await file.write(bytes.subarray(written));
+    }
+    // fsync before the rename: after a power loss the new name never points at missing data.
+    await file.sync();
+  } finally {
+    file.close();
+  }
+  await Deno.rename(tmp, path);
+}
+
+/** Serialise like Python's `json.dumps(data, indent=2)` (same layout for these plain shapes). */
+export function toPythonJson(data: unknown): string {
+  return JSON.stringify(data, null, 2);
+}
+
+/**
+ * Access to one data directory's files. Methods do no locking themselves: callers hold
+ * `.data.lock` around read-modify-write sequences.
+ */
+export class DataDir {
+  /** Absolute path of the data directory. */
+  readonly basePath: string;
+  #logger: Logger;
+  /** Paths currently known to be corrupt, so each problem is reported once, not per poll. */
+  #reported = new Set<string>();
+
+  constructor(basePath: string, logger: Logger) {
+    this.basePath = basePath;
+    this.#logger = logger;
+  }
+
+  /** Folder of a session. */
+  sessionDir(name: string): string {
+    return joinPath(this.basePath, name);
+  }
+
+  /** `token.json` of a session. */
+  tokenPath(name: string): string {
+    return joinPath(this.basePath, name, TOKEN_FILE);
+  }
+
+  /** `contexts.json` of a session. */
+  contextsPath(name: string): string {
+    return joinPath(this.basePath, name, CONTEXTS_FILE);
+  }
+
+  /** Path of a lock file in the data directory. */
+  lockPath(file: typeof POLL_LOCK_FILE | typeof DATA_LOCK_FILE): string {
+    return joinPath(this.basePath, file);
+  }
+
+  /** Create the data directory (mode 0700) if needed. */
+  ensure(): void {
+    Deno.mkdirSync(this.basePath, { recursive: true, mode: 0o700 });
+  }
+
+  /**
+   * Move a legacy flat layout (`<base>/token.json`, `<base>/contexts.json`, written by the first
+   * single-session versions) into `<base>/default/`, as the Python original does on start-up.
+   * Nothing happens when `default/token.json` already exists. A concurrent migration by another
+   * process is harmless (the loser sees NotFound). Returns whether a migration happened.
+   */
+  migrateFlatLayout(): boolean {
+    const flatToken = joinPath(this.basePath, TOKEN_FILE);
+    const destDir = this.sessionDir(DEFAULT_SESSION);
+    const destToken = joinPath(destDir, TOKEN_FILE);
+    if (!(exists(flatToken)) || (exists(destToken))) return false;
+    Deno.mkdirSync(destDir, { recursive: true, mode: 0o700 });
+    try {
+      Deno.renameSync(flatToken, destToken);
+    } catch (err) {
+      if (isNotFound(err)) return false;
+      throw err;
+    }
+    const flatContexts = joinPath(this.basePath, CONTEXTS_FILE);
+    try {
+      Deno.renameSync(flatContexts, joinPath(destDir, CONTEXTS_FILE));
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+    this.#logger.info(`Migrated legacy flat session files into "${DEFAULT_SESSION}/"`);
+    return true;
+  }
+
+  /** Names of sub-folders holding a `token.json`, sorted like Python's `sorted(iterdir())`. */
+  discoverSessions(): string[] {
+    const names: string[] = [];
+    try {
+      for (const entry of Deno.readDirSync(this.basePath)) {
+        if (!entry.isDirectory || entry.name.startsWith(".")) continue;
+        if (exists(this.tokenPath(entry.name))) names.push(entry.name);
+      }
+    } catch (err) {
+      if (isNotFound(err)) return [];
+      throw err;
+    }
+    // Python sorts by code point; JS default sort on strings compares UTF-16 units, close enough
+    // for folder names and stable across runs.
+    return names.sort();
+  }
+
+  /** Read `.default_session`; `undefined` when absent, empty or unreadable. */
+  readDefaultSessionName(): string | undefined {
+    try {
+      const text = Deno.readTextFileSync(joinPath(this.basePath, DEFAULT_SESSION_FILE)).trim();
+      return text || undefined;
+    } catch (err) {
+      if (!isNotFound(err)) {
+        this.#logger.warn(`Cannot read "${DEFAULT_SESSION_FILE}": ${errorText(err)}`);
+      }
+      return undefined;
+    }
+  }
+
+  /** Write (or with `undefined`, remove) `.default_session`. */
+  async writeDefaultSessionName(name: string | undefined): Promise<void> {
+    const path = joinPath(this.basePath, DEFAULT_SESSION_FILE);
+    if (name === undefined) {
+      try {
+        Deno.removeSync(path);
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+      }
+      return;
+    }
+    await atomicWrite(path, name, 0o644);
+  }
+
+  /**
+   * Read a session's `token.json`. Returns `undefined` when it is absent, unreadable, corrupt or
+   * lacks a required key (`bot_id`, `base_url`, `token`), with a warning for the last three.
+   */
+  readToken(name: string): TokenFile | undefined {
+    const path = this.tokenPath(name);
+    const raw = this.#readJson(path);
+    if (raw === undefined) return undefined;
+    if (
+      !isRecord(raw) || typeof raw.bot_id !== "string" || typeof raw.base_url !== "string" ||
+      typeof raw.token !== "string"
+    ) {
+      this.#report(path, 'missing "bot_id", "base_url" or "token"');
+      return undefined;
+    }
+    let createdAt = typeof raw.created_at === "number" ? raw.created_at : undefined;
+    if (createdAt === undefined) {
+      // Old files have no created_at: Python falls back to the file's mtime.
+      try {
+        const mtime = Deno.statSync(path).mtime;
+        if (mtime) createdAt = mtime.getTime() / 1000;
+      } catch {
+        // Leave undefined.
+      }
+    }
+    return {
+      bot_id: raw.bot_id,
+      base_url: raw.base_url,
+      token: raw.token,
+      user_id: typeof raw.user_id === "string" ? raw.user_id : "",
+      cursor: typeof raw.cursor === "string" ? raw.cursor : "",
+      created_at: createdAt ?? null,
+    };
+  }
+
+  /** Atomically write a session's `token.json` (mode 0600), keys in the Python order. */
+  async writeToken(name: string, token: TokenFile): Promise<void> {
+    const data = {
+      bot_id: token.bot_id,
+      base_url: token.base_url,
+      token: token.token,
+      user_id: token.user_id,
+      cursor: token.cursor,
+      created_at: token.created_at ?? null,
+    };
+    await atomicWrite(this.tokenPath(name), toPythonJson(data), 0o600);
+  }
+
+  /** Read a session's `contexts.json`; malformed entries are skipped, a corrupt file reads as `{}`. */
+  readContexts(name: string): ContextsFile {
+    const path = this.contextsPath(name);
+    const raw = this.#readJson(path);
+    if (raw === undefined) return {};
+    if (!isRecord(raw)) {
+      this.#report(path, "not a JSON object");
+      return {};
+    }
+    const out: ContextsFile = {};
+    for (const [user, entry] of Object.entries(raw)) {
+      if (!isRecord(entry)) continue;
+      const clean: ContextEntry = { ...entry };
+      for (const key of ["t"] as const) {
+        if (key in clean && typeof clean[key] !== "string") delete clean[key];
+      }
+      for (const key of ["ts", "send_ts", "sc", "first_seen"] as const) {
+        if (key in clean && typeof clean[key] !== "number") delete clean[key];
+      }
+      out[user] = clean;
+    }
+    return out;
+  }
+
+  /** Atomically write a session's `contexts.json` (mode 0600). */
+  async writeContexts(name: string, contexts: ContextsFile): Promise<void> {
+    await atomicWrite(this.contextsPath(name), toPythonJson(contexts), 0o600);
+  }
+
+  /** Remove a session's files and, when empty, its folder. */
+  removeSession(name: string): void {
+    for (const path of [this.tokenPath(name), this.contextsPath(name)]) {
+      try {
+        Deno.removeSync(path);
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+      }
+    }
+    try {
+      Deno.removeSync(this.sessionDir(name));
+    } catch {
+      // Not empty (user files) or already gone: leave it, as the Python original does.
+    }
+  }
+
+  /**
+   * Move a session's files to a new folder. Fails with `AlreadyExists` when the target already has
+   * a `token.json`.
+   */
+  renameSession(oldName: string, newName: string): void {
+    if (exists(this.tokenPath(newName))) {
+      throw new Deno.errors.AlreadyExists(`Session "${newName}" already exists on disk`);
+    }
+    Deno.mkdirSync(this.sessionDir(newName), { recursive: true, mode: 0o700 });
+    for (const file of [TOKEN_FILE, CONTEXTS_FILE]) {
+      try {
+        Deno.renameSync(
+          joinPath(this.sessionDir(oldName), file),
+          joinPath(this.sessionDir(newName), file),
+        );
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+      }
+    }
+    try {
+      Deno.removeSync(this.sessionDir(oldName), { recursive: true });
+    } catch {
+      // Already gone.
+    }
+  }
+
+  #readJson(path: string): unknown {
+    let text: string;
+    try {
+      text = Deno.readTextFileSync(path);
+    } catch (err) {
+      if (isNotFound(err)) {
+        this.#reported.delete(path);
+        return undefined;
+      }
+      this.#report(path, errorText(err));
+      return undefined;
+    }
+    try {
+      const value = JSON.parse(text);
+      this.#reported.delete(path);
+      return value;
+    } catch {
+      this.#report(path, `invalid JSON (${text.length} bytes)`);
+      return undefined;
+    }
+  }
+
+  #report(path: string, why: string): void {
+    if (this.#reported.has(path)) return;
+    this.#reported.add(path);
+    this.#logger.warn(`Ignoring unreadable file "${path}": ${why}`);
+  }
+}
+
+/** Whether a path exists (any type). */
+export function exists(path: string): boolean {
+  try {
+    Deno.lstatSync(path);
+    return true;
+  } catch (err) {
+    if (isNotFound(err)) return false;
+    throw err;
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** Error text without stack, for log lines. */
+export function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,74 @@
+/**
+ * Errors raised by {@linkcode WeiLink} before or instead of a request. API refusals and transport
+ * failures keep the protocol layer's classes (`ILinkError`, `NetworkError`, …).
+ *
+ * @module
+ */
+
+/** No session has credentials (or every one has expired): call `login()` first. */
+export class NotLoggedInError extends Error {
+  /** Creates the error. */
+  constructor(message = "Not logged in: call login() first") {
+    super(message);
+    this.name = "NotLoggedInError";
+  }
+}
+
+/** Why a reply cannot be sent to a user. */
+export type NoContextReason = "missing" | "expired";
+
+/**
+ * The bot cannot reply to this user: it never received a context token from them (the bot cannot
+ * start a conversation), or the last one is older than the 24-hour reply window. The user has to
+ * write first. Thrown before any request.
+ */
+export class NoContextError extends Error {
+  /** The user the send was addressed to. */
+  readonly userId: string;
+  /** `"missing"`: no token; `"expired"`: the 24-hour window has passed. */
+  readonly reason: NoContextReason;
+  /** Session the send was routed to. */
+  readonly session: string;
+
+  /** Creates the error. */
+  constructor(userId: string, reason: NoContextReason, session: string) {
+    super(
+      reason === "missing"
+        ? `Cannot send to "${userId}": no context token in session "${session}" (the user must write first)`
+        : `Cannot send to "${userId}": the 24-hour reply window of session "${session}" has passed (the user must write again)`,
+    );
+    this.name = "NoContextError";
+    this.userId = userId;
+    this.reason = reason;
+    this.session = session;
+  }
+}
+
+/** What ended a QR login without credentials. */
+export type LoginFailure = "timeout" | "expired" | "verify_code" | "invalid_response" | "bound";
+
+/** A QR login did not complete. */
+export class LoginError extends Error {
+  /** Why the login failed. */
+  readonly reason: LoginFailure;
+
+  /** Creates the error. */
+  constructor(reason: LoginFailure, message: string) {
+    super(message);
+    this.name = "LoginError";
+    this.reason = reason;
+  }
+}
+
+/** A name given to a session method does not exist. */
+export class SessionNotFoundError extends Error {
+  /** The unknown name. */
+  readonly sessionName: string;
+
+  /** Creates the error. */
+  constructor(name: string) {
+    super(`No session named "${name}"`);
+    this.name = "SessionNotFoundError";
+    this.sessionName = name;
+  }
+}

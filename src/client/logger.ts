@@ -1,0 +1,73 @@
+/**
+ * A small leveled logger for the client. It writes to stderr (never stdout, which may carry a
+ * JSON-RPC stream) and can be replaced by the caller. Callers must never pass secrets (bot tokens,
+ * context tokens, AES keys) to it; the client only logs ids and counts.
+ *
+ * @module
+ */
+
+/** Severity of a log record, from most to least verbose. */
+export type LogLevel = "debug" | "info" | "warn" | "error";
+
+/** The logging sink used by {@linkcode WeiLink}; every method receives a ready-made line. */
+export interface Logger {
+  /** Detailed tracing, off by default. */
+  debug(message: string): void;
+  /** Normal lifecycle events (login, session changes). */
+  info(message: string): void;
+  /** Something went wrong but the client carries on (corrupt file, dropped message). */
+  warn(message: string): void;
+  /** An operation failed (session expired, handler threw). */
+  error(message: string): void;
+}
+
+const LEVEL_ORDER: Record<LogLevel | "silent", number> = {
+  debug: 10,
+  info: 20,
+  warn: 30,
+  error: 40,
+  silent: 100,
+};
+
+/**
+ * Create a logger that writes `weilink <LEVEL> message` lines to stderr for records at or above
+ * `level`. `"silent"` discards everything.
+ *
+ * @example
+ * ```ts
+ * import { createStderrLogger } from "./logger.ts";
+ * const log = createStderrLogger("warn");
+ * log.info("not shown");
+ * ```
+ */
+export function createStderrLogger(level: LogLevel | "silent" = "info"): Logger {
+  const threshold = LEVEL_ORDER[level];
+  const encoder = new TextEncoder();
+  const write = (name: LogLevel, message: string) => {
+    if (LEVEL_ORDER[name] < threshold) return;
+    const line = `weilink ${name.toUpperCase()} ${message}\n`;
+    try {
+      Deno.stderr.writeSync(encoder.encode(line));
+    } catch {
+      // stderr closed (e.g. a detached child): logging must never break the client.
+    }
+  };
+  return {
+    debug: (m) => write("debug", m),
+    info: (m) => write("info", m),
+    warn: (m) => write("warn", m),
+    error: (m) => write("error", m),
+  };
+}
+
+/** Read the default level from `WEILINK_LOG_LEVEL` (debug|info|warn|error|silent), else `info`. */
+export function defaultLogLevel(): LogLevel | "silent" {
+  let value: string | undefined;
+  try {
+    value = Deno.env.get("WEILINK_LOG_LEVEL")?.toLowerCase();
+  } catch {
+    // No env permission: keep the default.
+  }
+  if (value && value in LEVEL_ORDER) return value as LogLevel | "silent";
+  return "info";
+}

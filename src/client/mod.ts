@@ -1,0 +1,47 @@
+/**
+ * The WeiLink client (Deno): sessions, QR login, receive/send, media, typing, persistence in a data
+ * directory shared with the Python original, cross-process locks and the dispatcher.
+ *
+ * @example Echo bot
+ * ```ts ignore
+ * import { WeiLink } from "./mod.ts";
+ *
+ * await using wl = new WeiLink();
+ * await wl.login();
+ * wl.onMessage(async (msg) => {
+ *   if (msg.text) await wl.send(msg.fromUser, { text: `echo: ${msg.text}` });
+ * });
+ * await wl.runForever();
+ * ```
+ *
+ * @module
+ */
+
+export {
+  type DispatchOptions,
+  type LoginOptions,
+  type MediaKind,
+  type MessageHandler,
+  type RecvOptions,
+  type RetryPolicy,
+  type SendContent,
+  Session,
+  TYPING_TICKET_TTL_MS,
+  WeiLink,
+  type WeiLinkEvent,
+  type WeiLinkOptions,
+} from "./client.ts";
+export {
+  LoginError,
+  type LoginFailure,
+  NoContextError,
+  type NoContextReason,
+  NotLoggedInError,
+  SessionNotFoundError,
+} from "./errors.ts";
+export { type LoginStatus, type QrCodeEvent, type QrLoginOptions } from "./login.ts";
+export { type MediaInput } from "./media_input.ts";
+export { createStderrLogger, type Logger, type LogLevel } from "./logger.ts";
+export { CONTEXT_QUOTA, CONTEXT_WINDOW_SECONDS } from "./context_state.ts";
+// The message models are re-exported so this entry point is complete on its own.
+export * from "../models.ts";

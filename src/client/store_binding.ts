@@ -1,0 +1,114 @@
+/**
+ * How the client uses the SQLite message store: record received and sent messages, follow the
+ * table for the cooperative fallback of `recv()` and for the store watcher of a standby dispatcher.
+ * The store module (and `node:sqlite`) is only loaded when a store is configured.
+ *
+ * @module
+ */
+
+import { type Message, MessageDirection, MessageType, type UploadedMedia } from "../models.ts";
+import type { MessageStore } from "../store/mod.ts";
+
+/** A sent part to record. */
+export interface SentPart {
+  msgType: MessageType;
+  text?: string;
+  messageId?: string;
+  uploaded?: UploadedMedia;
+}
+
+/** The client's view of a message store. */
+export interface StoreBinding {
+  /** Record received messages (idempotent on message id). */
+  storeReceived(messages: Message[]): void;
+  /** Record what a send delivered, media included. */
+  storeSent(botId: string, to: string, parts: SentPart[], contextToken: string): void;
+  /** Current largest row id. */
+  maxRowId(): number;
+  /** Received rows after `mark`, and the new mark. */
+  receivedSince(mark: number): { messages: Message[]; maxRowId: number };
+  /**
+   * Cooperative fallback: received messages of `botIds` stored by another process and not yet
+   * returned by this client. The first call starts `fallbackWindowMs` back; later calls continue
+   * from a per-client high-water mark, so every row is returned once.
+   */
+  nextFallback(botIds: Set<string>): Message[];
+  /** Close the database. */
+  close(): void;
+}
+
+const PAGE = 1000;
+
+/** Open (creating if needed) the store at `path` and wrap it for the client. */
+export async function openMessageStore(
+  path: string,
+  fallbackWindowMs: number,
+  now: () => number,
+): Promise<StoreBinding> {
+  const { MessageStore } = await import("../store/mod.ts");
+  const store: MessageStore = new MessageStore(path);
+  let fallbackMark: number | undefined;
+
+  const since = (mark: number) => {
+    const messages: Message[] = [];
+    let last = mark;
+    for (;;) {
+      const rows = store.querySince(last, { direction: MessageDirection.RECEIVED, limit: PAGE });
+      for (const r of rows) messages.push(r.message);
+      if (rows.length > 0) last = rows[rows.length - 1]!.rowid;
+      if (rows.length < PAGE) break;
+    }
+    return { messages, maxRowId: last };
+  };
+
+  return {
+    storeReceived(messages) {
+      store.store(messages);
+    },
+    storeSent(botId, to, parts, contextToken) {
+      for (const p of parts) {
+        const u = p.uploaded;
+        store.storeSent({
+          userId: to,
+          botId,
+          msgType: p.msgType,
+          ...(p.text !== undefined ? { text: p.text } : {}),
+          ...(p.messageId ? { messageId: p.messageId } : {}),
+          contextToken,
+          ...(u
+            ? {
+              media: {
+                fileName: u.fileName,
+                fileSize: u.fileSize,
+                downloadParam: u.downloadParam,
+                aesKeyHex: u.aesKeyHex,
+                cipherSize: u.cipherSize,
+              },
+            }
+            : {}),
+          timestamp: now(),
+        });
+      }
+    },
+    maxRowId: () => store.maxRowId(),
+    receivedSince: since,
+    nextFallback(botIds) {
+      let messages: Message[];
+      if (fallbackMark === undefined) {
+        const top = store.maxRowId();
+        const rows = store.queryRecent({ sinceMs: now() - fallbackWindowMs, limit: 10_000 });
+        messages = rows.map((r) => r.message);
+        fallbackMark = rows.length ? rows[rows.length - 1]!.rowid : top;
+        const rest = since(fallbackMark);
+        messages.push(...rest.messages);
+        fallbackMark = rest.maxRowId;
+      } else {
+        const next = since(fallbackMark);
+        messages = next.messages;
+        fallbackMark = next.maxRowId;
+      }
+      return messages.filter((m) => m.botId === undefined || botIds.has(m.botId));
+    },
+    close: () => store.close(),
+  };
+}

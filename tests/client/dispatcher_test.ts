@@ -1,0 +1,111 @@
+import assert from "node:assert/strict";
+import type { Message } from "../../src/models.ts";
+import type { WeiLinkEvent } from "../../src/client/mod.ts";
+import { startRig } from "./harness.ts";
+
+async function until(check: () => boolean, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error("Condition not met in time");
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+Deno.test("dispatcher: handlers run in order, isolated, and feed recv()", async () => {
+  const rig = await startRig();
+  try {
+    await rig.login();
+    const calls: string[] = [];
+    rig.wl.onMessage((m) => {
+      calls.push(`first:${m.text}`);
+      throw new Error("boom");
+    });
+    const off = rig.wl.onMessage(async (m) => {
+      await new Promise((r) => setTimeout(r, 5));
+      calls.push(`second:${m.text}`);
+    });
+    await rig.wl.runBackground({ pollTimeout: 1 });
+    assert.equal(rig.wl.isRunning, true);
+    for (const t of ["a", "b", "c"]) await rig.sandbox.injectMessage({ text: t });
+    await until(() => calls.length === 6);
+    assert.deepEqual(calls, [
+      "first:a",
+      "second:a",
+      "first:b",
+      "second:b",
+      "first:c",
+      "second:c",
+    ]);
+    assert.ok(rig.logger.lines.some((l) => l.startsWith("ERROR") && l.includes("boom")));
+    const queued = await rig.wl.recv({ timeout: 1 });
+    assert.deepEqual(queued.map((m) => m.text), ["a", "b", "c"]);
+    off();
+    await rig.sandbox.injectMessage({ text: "d" });
+    assert.deepEqual((await rig.wl.recv({ timeout: 2 })).map((m) => m.text), ["d"]);
+    assert.equal(calls.length, 7);
+    await rig.wl.stop();
+    assert.equal(rig.wl.isRunning, false);
+  } finally {
+    await rig.close();
+  }
+});
+
+Deno.test("dispatcher: a full queue drops the oldest messages with a warning", async () => {
+  const events: WeiLinkEvent[] = [];
+  const rig = await startRig({}, { queueMaxSize: 2, onEvent: (e) => void events.push(e) });
+  try {
+    await rig.login();
+    const seen: Message[] = [];
+    rig.wl.onMessage((m) => void seen.push(m));
+    await rig.wl.runBackground({ pollTimeout: 1 });
+    for (const t of ["1", "2", "3", "4", "5"]) await rig.sandbox.injectMessage({ text: t });
+    await until(() => seen.length === 5);
+    assert.deepEqual((await rig.wl.recv({ timeout: 1 })).map((m) => m.text), ["4", "5"]);
+    assert.ok(events.some((e) => e.type === "messages_dropped"));
+    assert.ok(rig.logger.lines.some((l) => l.startsWith("WARN") && l.includes("queue full")));
+  } finally {
+    await rig.close();
+  }
+});
+
+Deno.test("dispatcher: failed polls back off (short, then long after 3) and recover", async () => {
+  const events: WeiLinkEvent[] = [];
+  const rig = await startRig({}, { onEvent: (e) => void events.push(e) });
+  try {
+    await rig.login();
+    await rig.sandbox.fail("getupdates", { kind: "http500", times: 4 });
+    await rig.sandbox.injectMessage({ text: "after the storm" });
+    await rig.wl.runBackground({ pollTimeout: 1 });
+    const got = await rig.wl.recv({ timeout: 3 });
+    assert.deepEqual(got.map((m) => m.text), ["after the storm"]);
+    const delays = events.flatMap((e) => e.type === "poll_failed" ? [e.retryInMs] : []);
+    assert.deepEqual(delays, [50, 50, 150, 50]);
+  } finally {
+    await rig.close();
+  }
+});
+
+Deno.test("dispatcher: -14 stops only that session; when all stop, runForever returns", async () => {
+  const events: WeiLinkEvent[] = [];
+  const rig = await startRig({}, { onEvent: (e) => void events.push(e) });
+  try {
+    const a = await rig.login("a", undefined, "xavier@im.wechat");
+    const b = await rig.login("b", undefined, "yvonne@im.wechat");
+    const seen: string[] = [];
+    rig.wl.onMessage((m) => void seen.push(`${m.botId}:${m.text}`));
+    const running = rig.wl.runForever({ pollTimeout: 1 });
+    await rig.sandbox.expireSession(a.botId);
+    await until(() => events.some((e) => e.type === "session_expired"));
+    await rig.sandbox.injectMessage({ botId: b.botId, text: "b lives" });
+    await until(() => seen.length === 1);
+    assert.deepEqual(seen, [`${b.botId}:b lives`]);
+    await rig.sandbox.expireSession(b.botId);
+    await running;
+    assert.deepEqual(events.filter((e) => e.type === "dispatcher_stopped"), [
+      { type: "dispatcher_stopped", reason: "all_sessions_expired" },
+    ]);
+    assert.ok(rig.logger.lines.some((l) => l.includes(`Session "a" (bot ${a.botId}) expired`)));
+  } finally {
+    await rig.close();
+  }
+});

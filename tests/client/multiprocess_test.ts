@@ -1,0 +1,98 @@
+import assert from "node:assert/strict";
+import { readJson, startRig } from "./harness.ts";
+
+const CHILD = new URL("./fixtures/bot_child.ts", import.meta.url).pathname;
+
+interface Line {
+  label: string;
+  role?: string;
+  id?: string;
+  text?: string;
+  closed?: boolean;
+}
+
+/** A running bot child whose JSON lines are collected as they arrive. */
+function spawnBot(dir: string, baseUrl: string, cdnBaseUrl: string, label: string, store = false) {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", CHILD, dir, baseUrl, cdnBaseUrl, label, store ? "store" : ""],
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const lines: Line[] = [];
+  const done = (async () => {
+    let buf = "";
+    for await (const chunk of child.stdout.pipeThrough(new TextDecoderStream())) {
+      buf += chunk;
+      let i;
+      while ((i = buf.indexOf("\n")) >= 0) {
+        const text = buf.slice(0, i).trim();
+        buf = buf.slice(i + 1);
+        if (text.startsWith("{")) lines.push(JSON.parse(text));
+      }
+    }
+  })();
+  return { child, lines, done };
+}
+
+async function until(check: () => boolean, ms = 15_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error("Condition not met in time");
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+Deno.test("two processes on one data dir: one polls, the other takes over, nothing lost or duplicated", async () => {
+  const rig = await startRig();
+  const bots: ReturnType<typeof spawnBot>[] = [];
+  try {
+    await rig.login();
+    await rig.wl.close();
+    const { dir, sandbox } = rig;
+    const a = spawnBot(dir, sandbox.baseUrl, sandbox.cdnBaseUrl, "A");
+    bots.push(a);
+    await until(() => a.lines.some((l) => l.role === "primary"));
+    const b = spawnBot(dir, sandbox.baseUrl, sandbox.cdnBaseUrl, "B");
+    bots.push(b);
+    await until(() => b.lines.some((l) => l.role === "standby"));
+
+    const ids: string[] = [];
+    for (let i = 0; i < 15; i++) {
+      ids.push((await sandbox.injectMessage({ text: `m${i}` })).messageId);
+    }
+    const handled = () => [...a.lines, ...b.lines].filter((l) => l.id);
+    await until(() => handled().length >= 15);
+    assert.equal(b.lines.filter((l) => l.id).length, 0, "only the poll-lock holder polls");
+
+    // Clean shutdown of A on SIGTERM; B takes over polling from the shared cursor.
+    a.child.kill("SIGTERM");
+    const status = await a.child.status;
+    await a.done;
+    assert.equal(status.code, 0);
+    assert.deepEqual(a.lines.at(-1), { label: "A", closed: true });
+    for (let i = 15; i < 30; i++) {
+      ids.push((await sandbox.injectMessage({ text: `m${i}` })).messageId);
+    }
+    await until(() => handled().length >= 30);
+    assert.ok(b.lines.some((l) => l.role === "primary"));
+    await new Promise((r) => setTimeout(r, 300));
+    const all = handled().map((l) => l.id!);
+    assert.deepEqual([...all].sort(), [...ids].sort(), "every message exactly once");
+
+    const token = await readJson(`${dir}/default/token.json`);
+    assert.notEqual(token.cursor, "");
+    await readJson(`${dir}/default/contexts.json`);
+    assert.deepEqual(await sandbox.violations(), []);
+  } finally {
+    for (const bot of bots) {
+      try {
+        bot.child.kill("SIGTERM");
+      } catch {
+        // Already exited.
+      }
+      await bot.child.status;
+      await bot.done;
+    }
+    await rig.close();
+  }
+});

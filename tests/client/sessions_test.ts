@@ -1,0 +1,97 @@
+import assert from "node:assert/strict";
+import { NotLoggedInError, type WeiLinkEvent } from "../../src/client/mod.ts";
+import { SessionExpiredError } from "../../src/protocol/mod.ts";
+import { readJson, startRig } from "./harness.ts";
+
+Deno.test("sessions: recv returns every session's messages and send routes by context", async () => {
+  const rig = await startRig();
+  try {
+    const a = await rig.login("a", undefined, "xavier@im.wechat");
+    const b = await rig.login("b", undefined, "yvonne@im.wechat");
+    assert.deepEqual(rig.wl.botIds, { a: a.botId, b: b.botId });
+    await rig.sandbox.injectMessage({ botId: a.botId, from: "xavier@im.wechat", text: "to a" });
+    await rig.sandbox.injectMessage({ botId: b.botId, from: "yvonne@im.wechat", text: "to b" });
+    const msgs = await rig.wl.recv({ timeout: 2 });
+    assert.deepEqual(
+      msgs.map((m) => `${m.botId}:${m.text}`).sort(),
+      [
+        `${a.botId}:to a`,
+        `${b.botId}:to b`,
+      ].sort(),
+    );
+
+    assert.equal((await rig.wl.send("xavier@im.wechat", "via a")).success, true);
+    assert.equal((await rig.wl.send("yvonne@im.wechat", "via b")).success, true);
+    assert.equal((await rig.sandbox.sent({ botId: a.botId }))[0]?.to, "xavier@im.wechat");
+    assert.equal((await rig.sandbox.sent({ botId: b.botId }))[0]?.to, "yvonne@im.wechat");
+
+    // The session that most recently heard from the user wins.
+    await rig.sandbox.injectMessage({ botId: b.botId, from: "xavier@im.wechat", text: "b too" });
+    assert.equal((await rig.wl.recv({ timeout: 2 }))[0]?.botId, b.botId);
+    await rig.wl.send("xavier@im.wechat", "now via b");
+    assert.equal((await rig.sandbox.sent({ botId: b.botId, to: "xavier@im.wechat" })).length, 1);
+
+    // Another client on the same folder knows the contexts (disk is the source of truth).
+    const other = rig.client();
+    assert.equal((await other.send("yvonne@im.wechat", { text: "from other" })).remaining, 8);
+    assert.deepEqual(await rig.sandbox.violations(), []);
+  } finally {
+    await rig.close();
+  }
+});
+
+Deno.test("sessions: recv honours the caller's timeout as an upper bound", async () => {
+  const rig = await startRig({ longPollMs: 5000 });
+  try {
+    await rig.login();
+    const started = Date.now();
+    assert.deepEqual(await rig.wl.recv({ timeout: 0.3 }), []);
+    const took = Date.now() - started;
+    assert.ok(took >= 250 && took < 1500, `took ${took} ms`);
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 100);
+    await assert.rejects(rig.wl.recv({ timeout: 5, signal: controller.signal }));
+  } finally {
+    await rig.close();
+  }
+});
+
+Deno.test("sessions: -14 stops only that session and clears its cursor and contexts", async () => {
+  const events: WeiLinkEvent[] = [];
+  const rig = await startRig({}, { onEvent: (e) => void events.push(e) });
+  try {
+    const a = await rig.login("a", undefined, "xavier@im.wechat");
+    const b = await rig.login("b", undefined, "yvonne@im.wechat");
+    await rig.sandbox.injectMessage({ botId: a.botId, text: "one" });
+    assert.equal((await rig.wl.recv({ timeout: 2 })).length, 1);
+    assert.notEqual((await readJson(`${rig.dir}/a/token.json`)).cursor, "");
+
+    await rig.sandbox.expireSession(a.botId, { field: "ret" });
+    await rig.sandbox.injectMessage({ botId: b.botId, text: "still here" });
+    const msgs = [];
+    for (let i = 0; i < 3 && msgs.length === 0; i++) {
+      msgs.push(...await rig.wl.recv({ timeout: 1 }));
+    }
+    assert.equal(msgs[0]?.text, "still here");
+    assert.equal(rig.wl.sessions["a"]!.isExpired, true);
+    assert.equal(rig.wl.sessions["a"]!.isConnected, false);
+    assert.deepEqual(events.filter((e) => e.type === "session_expired"), [
+      { type: "session_expired", session: "a", botId: a.botId },
+    ]);
+    assert.equal((await readJson(`${rig.dir}/a/token.json`)).cursor, "");
+    const ctx = await readJson(`${rig.dir}/a/contexts.json`);
+    assert.deepEqual(Object.values(ctx).map((e) => Object.keys(e as object)), [["first_seen"]]);
+
+    await rig.sandbox.expireSession(b.botId);
+    await assert.rejects(rig.wl.recv({ timeout: 1 }), SessionExpiredError);
+    await assert.rejects(rig.wl.recv({ timeout: 1 }), NotLoggedInError);
+
+    // A new login brings the session back.
+    const fresh = rig.wl.login({ name: "b", force: true, onQr: () => {} });
+    await rig.sandbox.confirmLogin({ userId: "yvonne@im.wechat" });
+    await fresh;
+    assert.equal(rig.wl.sessions["b"]!.isConnected, true);
+  } finally {
+    await rig.close();
+  }
+});
