@@ -1,0 +1,309 @@
+/**
+ * The `weilink` command table.
+ *
+ * Adding a command means adding one entry here and one file under
+ * `commands/`. Keep this file free of static imports beyond types: it is
+ * loaded on every start, including `weilink --help`, and each `run` pulls in
+ * only what its command needs.
+ *
+ * @module
+ */
+
+import type { Command, CommonFlagName } from "./command.ts";
+
+const CLIENT_FLAGS: readonly CommonFlagName[] = [
+  "base-path",
+  "json",
+  "log-level",
+  "base-url",
+  "cdn-base-url",
+  "quiet",
+];
+const SERVER_FLAGS: readonly CommonFlagName[] = [
+  "base-path",
+  "log-level",
+  "base-url",
+  "cdn-base-url",
+  "quiet",
+];
+
+const SESSIONS_RENAME: Command = {
+  name: "rename",
+  summary: "Rename a session.",
+  group: "bot",
+  positionals: [
+    { name: "OLD", description: "current session name" },
+    { name: "NEW", description: "new session name" },
+  ],
+  common: CLIENT_FLAGS,
+  run: async (ctx) => (await import("./commands/sessions.ts")).runRename(ctx),
+};
+
+const SESSIONS_DEFAULT: Command = {
+  name: "default",
+  summary: "Set the default session.",
+  group: "bot",
+  positionals: [{ name: "NAME", description: "session name" }],
+  common: CLIENT_FLAGS,
+  run: async (ctx) => (await import("./commands/sessions.ts")).runSetDefault(ctx),
+};
+
+const SERVER_COMMON_FLAGS = {
+  host: {
+    type: "string",
+    valueName: "HOST",
+    description: "address to bind (default 127.0.0.1; others require --token)",
+  },
+  port: { type: "string", short: "p", valueName: "PORT", description: "port (default 8000)" },
+  "admin-port": {
+    type: "string",
+    valueName: "PORT",
+    description: "admin panel port (default 8080)",
+  },
+  "no-admin": { type: "boolean", description: "do not start the admin panel" },
+  token: {
+    type: "string",
+    valueName: "TOKEN",
+    description: "bearer token for HTTP clients (env WEILINK_MCP_TOKEN)",
+  },
+  "no-banner": { type: "boolean", description: "do not print the start-up banner" },
+} as const;
+
+/** Every top-level command, in the order the help lists them. */
+export const COMMANDS: readonly Command[] = [
+  {
+    name: "login",
+    summary: "Log a session in by scanning a QR code.",
+    group: "bot",
+    description: "Log a session in by scanning a QR code with WeChat.\n" +
+      "The QR code and its URL are printed on stderr; credentials are kept in the data directory.",
+    positionals: [{
+      name: "SESSION",
+      description: "session name (default: the default session)",
+      optional: true,
+    }],
+    flags: {
+      force: {
+        type: "boolean",
+        short: "f",
+        description: "log in again even if credentials exist",
+      },
+    },
+    common: CLIENT_FLAGS,
+    examples: ["login", "login work --force", "login --json"],
+    run: async (ctx) => (await import("./commands/login.ts")).runLogin(ctx),
+  },
+  {
+    name: "logout",
+    summary: "Log a session out and forget its credentials.",
+    group: "bot",
+    positionals: [{
+      name: "SESSION",
+      description: "session name (default: the default session)",
+      optional: true,
+    }],
+    common: CLIENT_FLAGS,
+    run: async (ctx) => (await import("./commands/login.ts")).runLogout(ctx),
+  },
+  {
+    name: "status",
+    summary: "Show the sessions and whether they are connected.",
+    group: "bot",
+    common: CLIENT_FLAGS,
+    run: async (ctx) => (await import("./commands/sessions.ts")).runList(ctx),
+  },
+  {
+    name: "sessions",
+    summary: "List, rename sessions or set the default one.",
+    group: "bot",
+    description: "Session management. Without a command, lists the sessions (like 'status').",
+    subcommands: [SESSIONS_RENAME, SESSIONS_DEFAULT],
+    common: CLIENT_FLAGS,
+    examples: ["sessions", "sessions rename default main", "sessions default work"],
+    run: async (ctx) => (await import("./commands/sessions.ts")).runList(ctx),
+  },
+  {
+    name: "recv",
+    summary: "Receive new messages.",
+    group: "bot",
+    flags: {
+      timeout: {
+        type: "string",
+        short: "t",
+        valueName: "SECONDS",
+        description: "how long to wait for messages (default 5)",
+      },
+    },
+    common: CLIENT_FLAGS,
+    examples: ["recv -t 30 --json"],
+    run: async (ctx) => (await import("./commands/recv.ts")).runRecv(ctx),
+  },
+  {
+    name: "send",
+    summary: "Send text and/or media to a user.",
+    group: "bot",
+    description: "Send a message. Text goes first, then each media item as its own message.\n" +
+      "Exits with status 1 when any part of the send fails.",
+    positionals: [{ name: "TO", description: "recipient user id, e.g. xxx@im.wechat" }],
+    flags: {
+      text: { type: "string", valueName: "TEXT", description: "text content" },
+      image: { type: "string", valueName: "PATH", description: "image file" },
+      file: { type: "string", valueName: "PATH", description: "file attachment" },
+      "file-name": {
+        type: "string",
+        valueName: "NAME",
+        description: "name shown for --file (default: its base name)",
+      },
+      video: { type: "string", valueName: "PATH", description: "video file" },
+      voice: { type: "string", valueName: "PATH", description: "voice file" },
+    },
+    common: CLIENT_FLAGS,
+    examples: [
+      'send someone@im.wechat --text "hello"',
+      "send someone@im.wechat --file report.pdf --json",
+    ],
+    run: async (ctx) => (await import("./commands/send.ts")).runSend(ctx),
+  },
+  {
+    name: "download",
+    summary: "Save the media of a stored message to a file.",
+    group: "bot",
+    description: "Download the media of a message from the message store.\n" +
+      "Never overwrites: an existing name gets a ' (1)' style suffix. File names taken from\n" +
+      "messages are sanitised.",
+    positionals: [{ name: "MESSAGE_ID", description: "message id (see 'history' or 'recv')" }],
+    flags: {
+      output: {
+        type: "string",
+        short: "o",
+        valueName: "DIR",
+        description: "output folder (default: <data directory>/downloads)",
+      },
+    },
+    common: CLIENT_FLAGS,
+    run: async (ctx) => (await import("./commands/download.ts")).runDownload(ctx),
+  },
+  {
+    name: "history",
+    summary: "Query the message history.",
+    group: "bot",
+    flags: {
+      user: { type: "string", valueName: "USER_ID", description: "only this user" },
+      bot: { type: "string", valueName: "BOT_ID", description: "only this bot" },
+      type: {
+        type: "string",
+        valueName: "TYPE",
+        description: "TEXT, IMAGE, VOICE, FILE or VIDEO",
+      },
+      direction: { type: "string", valueName: "DIR", description: "received or sent" },
+      since: {
+        type: "string",
+        valueName: "TIME",
+        description: "from this time: ISO 8601, unix ms, or '30m', '2h', '7d' ago",
+      },
+      until: { type: "string", valueName: "TIME", description: "up to this time (same forms)" },
+      text: { type: "string", valueName: "TEXT", description: "text contains" },
+      limit: { type: "string", valueName: "N", description: "max results, 1-200 (default 50)" },
+      offset: { type: "string", valueName: "N", description: "skip this many (default 0)" },
+    },
+    common: CLIENT_FLAGS,
+    examples: ["history --since 2h --type text", "history --user someone@im.wechat --json"],
+    run: async (ctx) => (await import("./commands/history.ts")).runHistory(ctx),
+  },
+  {
+    name: "mcp",
+    summary: "Start the MCP server for AI agents.",
+    group: "server",
+    description: "Start the MCP server. With the stdio transport, stdout carries only JSON-RPC.",
+    flags: {
+      transport: {
+        type: "string",
+        short: "t",
+        valueName: "KIND",
+        description: "stdio (default), sse, streamable-http (or http)",
+      },
+      ...SERVER_COMMON_FLAGS,
+    },
+    common: SERVER_FLAGS,
+    examples: ["mcp", "mcp -t http -p 8000 --token s3cret"],
+    run: async (ctx) => (await import("./commands/servers.ts")).runMcp(ctx),
+  },
+  {
+    name: "openapi",
+    summary: "Start the OpenAPI (REST) server.",
+    group: "server",
+    flags: SERVER_COMMON_FLAGS,
+    common: SERVER_FLAGS,
+    run: async (ctx) => (await import("./commands/servers.ts")).runOpenApi(ctx),
+  },
+  {
+    name: "sandbox",
+    summary: "Start the embedded iLink sandbox and print its URLs.",
+    group: "other",
+    description:
+      "Start a local emulator of the iLink API and CDN, with a phone page in the browser.\n" +
+      "Point the SDK or the CLI at it with --base-url/--cdn-base-url or WEILINK_BASE_URL.",
+    flags: {
+      host: { type: "string", valueName: "HOST", description: "address (default 127.0.0.1)" },
+      port: {
+        type: "string",
+        short: "p",
+        valueName: "PORT",
+        description: "port (default 0: any free port)",
+      },
+      "long-poll-ms": {
+        type: "string",
+        valueName: "MS",
+        description: "getupdates hold time (default 35000)",
+      },
+      "window-ms": {
+        type: "string",
+        valueName: "MS",
+        description: "reply window after a user message (default 24 h)",
+      },
+      quota: {
+        type: "string",
+        valueName: "N",
+        description: "bot messages per user message (default 10)",
+      },
+      "qr-ttl-ms": {
+        type: "string",
+        valueName: "MS",
+        description: "QR login lifetime (default 300000)",
+      },
+      redirect: { type: "boolean", description: "send QR logins through scaned_but_redirect" },
+      "upload-full-url": {
+        type: "boolean",
+        description: "answer upload_full_url from getuploadurl",
+      },
+    },
+    common: ["json", "log-level", "quiet"],
+    examples: ["sandbox -p 8765", "sandbox --json --quiet"],
+    run: async (ctx) => (await import("./commands/sandbox.ts")).runSandbox(ctx),
+  },
+  {
+    name: "demo",
+    summary: "Chat with an echo bot on the sandbox (no WeChat account needed).",
+    group: "other",
+    description:
+      "Start the embedded sandbox, log a bot into it, run the echo bot, and print the\n" +
+      "phone page URL where you can chat with it. Runs until Ctrl-C. Uses a temporary data\n" +
+      "directory unless -d is given.",
+    flags: {
+      host: { type: "string", valueName: "HOST", description: "address (default 127.0.0.1)" },
+      port: {
+        type: "string",
+        short: "p",
+        valueName: "PORT",
+        description: "sandbox port (default 0: any free port)",
+      },
+      "exit-after": {
+        type: "string",
+        valueName: "SECONDS",
+        description: "stop by itself after this many seconds",
+      },
+    },
+    common: ["base-path", "json", "log-level", "quiet"],
+    run: async (ctx) => (await import("./commands/demo.ts")).runDemo(ctx),
+  },
+];

@@ -1,0 +1,105 @@
+/**
+ * `weilink history [--user --bot --type --direction --since --until --text --limit --offset]`.
+ *
+ * Reads the message store directly: no client, no network, and a data
+ * directory without a store simply has no history (nothing is created).
+ *
+ * @module
+ */
+
+import { type Message, MessageDirection } from "../../models.ts";
+import { MessageStore, type QueryOptions } from "../../store/mod.ts";
+import type { CommandContext } from "../command.ts";
+import { parseDirection, parseInteger, parseMessageType, parseTime } from "../flag_values.ts";
+import { dataDirectory } from "../open_client.ts";
+import { UsageError } from "../flags.ts";
+import { formatTimestamp } from "./recv.ts";
+
+/** Default page size, as in the original. */
+const DEFAULT_LIMIT = 50;
+/** The store returns at most this many rows per page; asking for more is an error. */
+const MAX_LIMIT = 200;
+
+/** A history row in the original's JSON shape: `to_dict()` plus `direction`. */
+export function historyRow(message: Message): Record<string, unknown> {
+  return {
+    ...message.toJSON(),
+    direction: message.direction === MessageDirection.SENT ? "sent" : "received",
+  };
+}
+
+/** Builds store filters from the flags, rejecting any value it cannot read. */
+export function historyQuery(values: CommandContext["values"], now = Date.now()): QueryOptions {
+  const str = (name: string) => (typeof values[name] === "string" ? values[name] : undefined);
+  const query: QueryOptions = { limit: DEFAULT_LIMIT, offset: 0 };
+  const user = str("user");
+  if (user) query.userId = user;
+  const bot = str("bot");
+  if (bot) query.botId = bot;
+  const type = str("type");
+  if (type !== undefined) query.msgType = parseMessageType(type);
+  const direction = str("direction");
+  if (direction !== undefined) query.direction = parseDirection(direction);
+  const since = str("since");
+  if (since !== undefined) query.since = parseTime(since, "--since", now);
+  const until = str("until");
+  if (until !== undefined) query.until = parseTime(until, "--until", now);
+  if (
+    typeof query.since === "number" && typeof query.until === "number" && query.since > query.until
+  ) {
+    throw new UsageError(`Invalid time range: --since '${since}' is after --until '${until}'`);
+  }
+  const text = str("text");
+  if (text) query.textContains = text;
+  const limit = str("limit");
+  if (limit !== undefined) query.limit = parseInteger(limit, "--limit", { min: 1, max: MAX_LIMIT });
+  const offset = str("offset");
+  if (offset !== undefined) query.offset = parseInteger(offset, "--offset", { min: 0 });
+  return query;
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return false;
+    throw error;
+  }
+}
+
+/** Prints one page of history, newest first, and the total number of matches. */
+export async function runHistory(ctx: CommandContext): Promise<number> {
+  const query = historyQuery(ctx.values);
+  const path = `${await dataDirectory(ctx.common)}/messages.db`;
+  let messages: Message[] = [];
+  let total = 0;
+  if (await exists(path)) {
+    using store = new MessageStore(path, { maxAgeDays: null, maxCount: null });
+    const { limit: _limit, offset: _offset, ...filter } = query;
+    total = store.count(filter);
+    messages = store.query(query);
+  }
+  const rows = messages.map(historyRow);
+  ctx.out.result(
+    { messages: rows, total, limit: query.limit, offset: query.offset },
+    () => {
+      if (rows.length === 0) return "No messages found.";
+      return [
+        ...messages.map((m, i) => {
+          const row = rows[i] as Record<string, unknown>;
+          const peer = m.direction === MessageDirection.SENT ? m.toUser || m.fromUser : m.fromUser;
+          let line = `  [${formatTimestamp(m.timestamp)}] ${String(row.direction).padStart(8)} ` +
+            `${peer} (${row.msg_type})`;
+          if (m.messageId) line += ` #${m.messageId}`;
+          const text = m.text ?? m.file?.fileName;
+          if (text) line += `: ${text.length > 80 ? text.slice(0, 79) + "…" : text}`;
+          return line;
+        }),
+        "",
+        `  Showing ${rows.length} of ${total} message(s).`,
+      ];
+    },
+  );
+  return 0;
+}

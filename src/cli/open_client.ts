@@ -1,0 +1,52 @@
+/**
+ * Builds the `WeiLink` client a command works with, from the shared flags.
+ *
+ * @module
+ */
+
+import { WeiLink, type WeiLinkOptions } from "../client/mod.ts";
+import type { CommonOptions, LogLevel } from "./command.ts";
+
+const CLIENT_LEVEL: Record<LogLevel, "debug" | "info" | "warn" | "error"> = {
+  DEBUG: "debug",
+  INFO: "info",
+  WARNING: "warn",
+  ERROR: "error",
+};
+
+/** Client options derived from the shared flags; unset flags leave the client's defaults. */
+export function clientOptions(common: CommonOptions, messageStore = true): WeiLinkOptions {
+  const options: WeiLinkOptions = { messageStore, logger: CLIENT_LEVEL[common.logLevel] };
+  if (common.basePath !== undefined) options.basePath = common.basePath;
+  if (common.baseUrl !== undefined) options.baseUrl = common.baseUrl;
+  if (common.cdnBaseUrl !== undefined) options.cdnBaseUrl = common.cdnBaseUrl;
+  return options;
+}
+
+/**
+ * Runs `body` with a fresh client and always closes it, even when `body`
+ * throws. The message store is on by default so that what the CLI receives
+ * and sends lands in the history.
+ */
+export async function withClient<T>(
+  common: CommonOptions,
+  body: (client: WeiLink) => Promise<T>,
+  options: { messageStore?: boolean; fetch?: typeof fetch } = {},
+): Promise<T> {
+  const client = new WeiLink({
+    ...clientOptions(common, options.messageStore ?? true),
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+  });
+  try {
+    return await body(client);
+  } finally {
+    await client.close();
+  }
+}
+
+/** Absolute data directory the client resolves from `-d`, `WEILINK_HOME` or the home folder. */
+export async function dataDirectory(common: CommonOptions): Promise<string> {
+  return await withClient(common, (client) => Promise.resolve(client.basePath), {
+    messageStore: false,
+  });
+}
