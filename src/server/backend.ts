@@ -1,0 +1,139 @@
+/**
+ * The {@linkcode ToolBackend} of the servers: one `WeiLink` client with the message store and
+ * background polling on, adapted to what the tools need.
+ *
+ * @module
+ */
+
+import { type LogLevel, WeiLink } from "../client/mod.ts";
+import { MessageStore } from "../store/mod.ts";
+import { MessageDirection } from "../models.ts";
+import type { Message } from "../models.ts";
+import type {
+  HistoryFilters,
+  LoginHooks,
+  MessageJson,
+  SendContent,
+  SessionSummary,
+  ToolBackend,
+} from "./tools.ts";
+import { ToolError } from "./tool_errors.ts";
+
+/** Options of {@linkcode openWeiLinkBackend}. */
+export interface BackendOptions {
+  /** Data directory. */
+  basePath?: string;
+  /** iLink API base URL. */
+  baseUrl?: string;
+  /** CDN base URL. */
+  cdnBaseUrl?: string;
+  /** stderr log threshold. */
+  logLevel?: string;
+}
+
+/** A {@linkcode ToolBackend} that owns its client. */
+export interface WeiLinkBackend extends ToolBackend {
+  /** The underlying client. */
+  readonly client: WeiLink;
+  /** Stop polling and close the client and its store. */
+  close(): Promise<void>;
+}
+
+const LEVELS = new Set(["debug", "info", "warn", "error", "silent"]);
+
+/**
+ * Open the client (store on), start background polling, and adapt it for the tools. History is
+ * read through a second connection to the client's `messages.db` (SQLite WAL allows concurrent
+ * readers), opened on first use.
+ */
+export async function openWeiLinkBackend(options: BackendOptions = {}): Promise<WeiLinkBackend> {
+  const level = LEVELS.has(options.logLevel ?? "") ? options.logLevel as LogLevel : "info";
+  const client = new WeiLink({
+    messageStore: true,
+    logger: level,
+    ...(options.basePath !== undefined ? { basePath: options.basePath } : {}),
+    ...(options.baseUrl !== undefined ? { baseUrl: options.baseUrl } : {}),
+    ...(options.cdnBaseUrl !== undefined ? { cdnBaseUrl: options.cdnBaseUrl } : {}),
+  });
+  try {
+    await client.runBackground();
+  } catch (error) {
+    await client.close();
+    throw error;
+  }
+  return adapt(client);
+}
+
+function adapt(client: WeiLink): WeiLinkBackend {
+  let reader: MessageStore | undefined;
+  const store = () => reader ??= new MessageStore(`${client.basePath}/messages.db`);
+  const backend: WeiLinkBackend = {
+    client,
+    recv: (timeout) => client.recv({ timeout }),
+    send: (to, content: SendContent) => client.send(to, content),
+    download: (message) => client.download(message),
+    async typing(to, on) {
+      const shown = on ? await client.sendTyping(to) : await client.stopTyping(to);
+      if (!shown) {
+        throw new ToolError(
+          "upstream",
+          `Cannot ${on ? "show" : "clear"} the typing indicator for "${to}"`,
+        );
+      }
+    },
+    sessions(): Promise<SessionSummary[]> {
+      return Promise.resolve(
+        Object.values(client.sessions).map((s) => ({
+          name: s.name,
+          botId: s.botId ?? null,
+          userId: s.userId ?? null,
+          connected: s.isConnected,
+          isDefault: s.isDefault,
+        })),
+      );
+    },
+    defaultSessionName: () => Promise.resolve(client.defaultSessionName),
+    async login(sessionName, hooks: LoginHooks, signal) {
+      const bot = await client.login({
+        ...(sessionName !== undefined ? { name: sessionName } : {}),
+        force: true,
+        signal,
+        onQr: (event) => hooks.onQr(event.url),
+        onStatus: (status) => {
+          if (status === "scanned") hooks.onScanned();
+        },
+      });
+      return { botId: bot.botId, session: sessionName ?? client.defaultSessionName };
+    },
+    async logout(sessionName) {
+      const name = sessionName ?? client.defaultSessionName;
+      await client.logout(name);
+      return name;
+    },
+    renameSession: async (oldName, newName) => await client.renameSession(oldName, newName),
+    setDefault: async (name) => await client.setDefault(name),
+    history: {
+      query: (filters: HistoryFilters, limit: number, offset: number) =>
+        Promise.resolve(store().query({ ...filter(filters), limit, offset }).map(historyJson)),
+      count: (filters: HistoryFilters) => Promise.resolve(store().count(filter(filters))),
+      getById: (id: string) => Promise.resolve(store().getById(id)),
+    },
+    async close() {
+      reader?.close();
+      await client.close();
+    },
+  };
+  return backend;
+}
+
+function filter(filters: HistoryFilters) {
+  const { direction, ...rest } = filters;
+  return direction === undefined ? rest : { ...rest, direction: direction as MessageDirection };
+}
+
+function historyJson(message: Message): MessageJson {
+  return {
+    ...message.toJSON(),
+    direction: message.direction === MessageDirection.SENT ? "sent" : "received",
+  } as MessageJson;
+}

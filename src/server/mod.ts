@@ -1,0 +1,318 @@
+/**
+ * WeiLink's servers: the bot's tools as an MCP server for AI agents ({@linkcode serveMcp}) and as
+ * a REST API with an OpenAPI document and Swagger UI ({@linkcode serveOpenApi}). Both share one
+ * tool registry over one `WeiLink` client (message store and background polling on).
+ *
+ * Heavy modules (the MCP SDK, Hono, the client) are imported when a server starts, so importing
+ * this module is cheap.
+ *
+ * @example Serve MCP over stdio (what `weilink mcp` does)
+ * ```ts ignore
+ * import { serveMcp } from "./mod.ts";
+ * const server = await serveMcp({ transport: "stdio" });
+ * await server.finished;
+ * ```
+ *
+ * @example Serve the REST API on a random port
+ * ```ts ignore
+ * import { serveOpenApi } from "./mod.ts";
+ * const server = await serveOpenApi({ port: 0 });
+ * console.error(`OpenAPI document at ${server.url}/openapi.json`);
+ * await server.close();
+ * ```
+ *
+ * @module
+ */
+
+import denoJson from "../../deno.json" with { type: "json" };
+import type { ToolContext, ToolRegistry } from "./tools.ts";
+import type { ServerInfo } from "./mcp.ts";
+import type { WeiLinkBackend } from "./backend.ts";
+import { assertSafeBind } from "./http_guard.ts";
+
+/** MCP transport names; `http` is an alias of `streamable-http`. */
+export type McpTransport = "stdio" | "streamable-http" | "http" | "sse";
+
+/** Options of {@linkcode serveMcp} and {@linkcode serveOpenApi}. */
+export interface ServeOptions {
+  /** MCP transport (default `stdio`); ignored by {@linkcode serveOpenApi}. */
+  transport?: McpTransport;
+  /** Address to listen on (default `127.0.0.1`). Any other address requires a token. */
+  host?: string;
+  /** Port to listen on (default `8000`; `0` picks a free port). */
+  port?: number;
+  /** WeiLink data directory (default: the client's, `~/.weilink` or `WEILINK_HOME`). */
+  basePath?: string;
+  /** Bearer token HTTP clients must send (default: env `WEILINK_MCP_TOKEN`). */
+  token?: string;
+  /** Also start the admin panel (accepted for forward compatibility; not served yet). */
+  admin?: boolean;
+  /** Port of the admin panel (accepted for forward compatibility). */
+  adminPort?: number;
+  /** Print a start-up line to stderr (default `true`). */
+  banner?: boolean;
+  /** Log threshold for stderr: `debug`, `info`, `warn`, `error` or `silent` (default `info`). */
+  logLevel?: string;
+  /** iLink API base URL (default: the client's, or `WEILINK_BASE_URL`). */
+  baseUrl?: string;
+  /** CDN base URL (default: the client's, or `WEILINK_CDN_BASE_URL`). */
+  cdnBaseUrl?: string;
+  /** Stops the server when aborted. */
+  signal?: AbortSignal;
+}
+
+/** A running server. */
+export interface ServerHandle {
+  /** The transport in use (`openapi` for the REST server). */
+  readonly transport: "stdio" | "streamable-http" | "sse" | "openapi";
+  /** Endpoint URL for HTTP transports (`…/mcp`, `…/sse`, or the REST root); absent for stdio. */
+  readonly url?: string;
+  /** Resolves once the server has stopped (stdin closed, aborted or closed). */
+  readonly finished: Promise<void>;
+  /** Stop the server and close the client. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+const SERVER_INFO: ServerInfo = { name: "weilink", version: denoJson.version };
+
+/**
+ * Start the MCP server.
+ *
+ * With `stdio`, stdout carries nothing but JSON-RPC: logs, banners and any stray `console.log`
+ * go to stderr. HTTP transports refuse a non-loopback `host` without a token, check `Host` and
+ * `Origin`, and require `Authorization: Bearer <token>` when a token is set.
+ *
+ * @throws {Error} when binding a non-loopback host without a token, or the port is taken.
+ */
+export async function serveMcp(options: ServeOptions = {}): Promise<ServerHandle> {
+  const transport = options.transport === "http"
+    ? "streamable-http"
+    : (options.transport ?? "stdio");
+  if (!["stdio", "streamable-http", "sse"].includes(transport)) {
+    throw new TypeError(
+      `Unknown transport "${transport}": use stdio, streamable-http (http) or sse`,
+    );
+  }
+  if (transport === "stdio") {
+    // Keep stdout for JSON-RPC even if a dependency logs with console.log.
+    routeConsoleToStderr();
+    const runtime = await createRuntime(options);
+    const { serveStdio } = await import("./mcp.ts");
+    const stdio = await serveStdio(runtime.registry, SERVER_INFO);
+    runtime.warmUp();
+    banner(options, `WeiLink MCP server ${SERVER_INFO.version} on stdio`);
+    const finished = stdio.finished.then(() => runtime.close());
+    const handle: ServerHandle = {
+      transport,
+      finished,
+      async close() {
+        await stdio.close();
+        await finished;
+      },
+    };
+    options.signal?.addEventListener("abort", () => void handle.close(), { once: true });
+    return handle;
+  }
+
+  const http = resolveHttp(options);
+  const runtime = await createRuntime(options);
+  const [{ createMcpHttpRoutes }, { guard, allowedHostNames }, { Hono }] = await Promise.all([
+    import("./mcp.ts"),
+    import("./http_guard.ts"),
+    import("hono"),
+  ]);
+  const routes = await createMcpHttpRoutes(runtime.registry, SERVER_INFO, transport);
+  const app = new Hono();
+  app.use(
+    "*",
+    guard({
+      hosts: allowedHostNames(http.host),
+      ...(http.token ? { token: http.token } : {}),
+      // Other paths answer 404 without a token, so OAuth discovery probes get a plain 404.
+      protects: (path) => path === "/mcp" || path.startsWith("/sse"),
+    }),
+  );
+  app.route("/", routes.app);
+  app.notFound((c) => c.text("Not found", 404));
+  const path = transport === "sse" ? "/sse" : "/mcp";
+  return await listen(app.fetch, http, options, runtime, {
+    transport,
+    path,
+    label: `WeiLink MCP server ${SERVER_INFO.version} (${transport})`,
+    closeExtra: () => routes.close(),
+  });
+}
+
+/**
+ * Start the REST server: `POST /tools/<name>`, `GET /tools`, `GET /openapi.json` and Swagger UI
+ * at `/docs`, with the same token and Host/Origin rules as {@linkcode serveMcp}'s HTTP
+ * transports (the document and `/docs` stay readable without a token).
+ *
+ * @throws {Error} when binding a non-loopback host without a token, or the port is taken.
+ */
+export async function serveOpenApi(options: ServeOptions = {}): Promise<ServerHandle> {
+  const http = resolveHttp(options);
+  const runtime = await createRuntime(options);
+  const [{ createOpenApiApp }, { guard, allowedHostNames }] = await Promise.all([
+    import("./openapi.ts"),
+    import("./http_guard.ts"),
+  ]);
+  const app = createOpenApiApp(runtime.registry, SERVER_INFO, {
+    bearer: Boolean(http.token),
+    guard: guard({
+      hosts: allowedHostNames(http.host),
+      ...(http.token ? { token: http.token } : {}),
+      protects: (path) => path.startsWith("/tools"),
+    }),
+  });
+  return await listen(app.fetch, http, options, runtime, {
+    transport: "openapi",
+    path: "",
+    label: `WeiLink OpenAPI server ${SERVER_INFO.version}`,
+  });
+}
+
+interface HttpSettings {
+  host: string;
+  port: number;
+  token?: string;
+}
+
+function resolveHttp(options: ServeOptions): HttpSettings {
+  const host = options.host ?? "127.0.0.1";
+  const port = options.port ?? 8000;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new RangeError(`Invalid port ${port}: use 0-65535`);
+  }
+  const token = options.token ?? readEnv("WEILINK_MCP_TOKEN");
+  // Checked before anything is opened: a refused start must leave nothing behind.
+  assertSafeBind(host, token);
+  return token ? { host, port, token } : { host, port };
+}
+
+interface Runtime {
+  registry: ToolRegistry;
+  /** Start opening the client in the background. */
+  warmUp(): void;
+  close(): Promise<void>;
+}
+
+/** The registry over a lazily opened client, shared by all connections of one server. */
+async function createRuntime(options: ServeOptions): Promise<Runtime> {
+  const { createToolRegistry } = await import("./tools.ts");
+  let opened: Promise<WeiLinkBackend> | undefined;
+  let closed: Promise<void> | undefined;
+  let warmUpTimer: ReturnType<typeof setTimeout> | undefined;
+  const open = () => {
+    // A client opened after close() would poll forever with nobody left to close it.
+    if (closed) return Promise.reject(new Error("Cannot use the server: it is closed"));
+    return opened ??= import("./backend.ts").then(({ openWeiLinkBackend }) =>
+      openWeiLinkBackend({
+        ...(options.basePath !== undefined ? { basePath: options.basePath } : {}),
+        ...(options.baseUrl !== undefined ? { baseUrl: options.baseUrl } : {}),
+        ...(options.cdnBaseUrl !== undefined ? { cdnBaseUrl: options.cdnBaseUrl } : {}),
+        logLevel: options.logLevel ?? "info",
+      })
+    );
+  };
+  const context: ToolContext = {
+    backend: open,
+    downloadDir: `${options.basePath ?? defaultHome()}/downloads`,
+  };
+  const registry = createToolRegistry(context);
+  return {
+    registry,
+    warmUp() {
+      // Opening the client reads the data directory and the store; start it once the transport
+      // is up so the first tool call does not pay for all of it.
+      warmUpTimer = setTimeout(() => void open().catch(() => {}), 0);
+    },
+    close() {
+      return closed ??= (async () => {
+        clearTimeout(warmUpTimer);
+        registry.dispose();
+        if (opened) await (await opened.catch(() => undefined))?.close();
+      })();
+    },
+  };
+}
+
+function defaultHome(): string {
+  const home = readEnv("WEILINK_HOME");
+  if (home) return home;
+  const user = readEnv("HOME") ?? readEnv("USERPROFILE") ?? ".";
+  return `${user}/.weilink`;
+}
+
+function readEnv(name: string): string | undefined {
+  try {
+    return Deno.env.get(name) || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+interface ListenSpec {
+  transport: ServerHandle["transport"];
+  path: string;
+  label: string;
+  closeExtra?: () => Promise<void>;
+}
+
+async function listen(
+  fetch: (request: Request) => Response | Promise<Response>,
+  http: HttpSettings,
+  options: ServeOptions,
+  runtime: Runtime,
+  spec: ListenSpec,
+): Promise<ServerHandle> {
+  let server: Deno.HttpServer<Deno.NetAddr>;
+  try {
+    server = Deno.serve({
+      hostname: http.host,
+      port: http.port,
+      // Deno prints "Listening on …" to stdout by default; all chatter goes to stderr.
+      onListen: () => {},
+    }, fetch);
+  } catch (error) {
+    await runtime.close();
+    if (error instanceof Deno.errors.AddrInUse) {
+      throw new Error(`Cannot listen on "${http.host}:${http.port}": the port is in use`, {
+        cause: error,
+      });
+    }
+    throw error;
+  }
+  runtime.warmUp();
+  const hostPart = http.host.includes(":") && !http.host.startsWith("[")
+    ? `[${http.host}]`
+    : http.host;
+  const url = `http://${hostPart}:${server.addr.port}${spec.path}`;
+  banner(options, `${spec.label} on ${url}${http.token ? " (bearer token required)" : ""}`);
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    closing ??= (async () => {
+      await spec.closeExtra?.();
+      await server.shutdown();
+      await runtime.close();
+    })();
+  options.signal?.addEventListener("abort", () => void close(), { once: true });
+  const finished = server.finished.then(() => closing).then(() => {});
+  return { transport: spec.transport, url, finished, close };
+}
+
+function banner(options: ServeOptions, line: string): void {
+  if (options.banner === false || options.logLevel === "silent") return;
+  console.error(line);
+}
+
+/** Route console output that would reach stdout to stderr (stdio mode only). */
+function routeConsoleToStderr(): void {
+  const toStderr = (...args: unknown[]) => console.error(...args);
+  console.log = toStderr;
+  console.info = toStderr;
+  console.debug = toStderr;
+  console.warn = toStderr;
+  console.table = toStderr;
+  console.dir = toStderr;
+}

@@ -1,0 +1,214 @@
+/**
+ * The REST face of the tool registry: `POST /tools/<name>`, `GET /tools`, `GET /openapi.json`
+ * (OpenAPI 3.1, generated from the same zod schemas as the MCP tool listing) and Swagger UI at
+ * `/docs`.
+ *
+ * @module
+ */
+
+import { Hono, type MiddlewareHandler } from "hono";
+import * as z from "zod";
+import type { ServerInfo } from "./mcp.ts";
+import type { ToolRegistry } from "./tools.ts";
+import { toToolError } from "./tool_errors.ts";
+
+/** A JSON Schema (2020-12) object. */
+type JsonSchema = Record<string, unknown>;
+
+/** JSON Schema of a zod schema, without `$schema` (OpenAPI 3.1 sets the dialect once). */
+export function jsonSchemaOf(schema: z.ZodType, io: "input" | "output"): JsonSchema {
+  const { $schema: _, ...rest } = z.toJSONSchema(schema, { target: "draft-2020-12", io });
+  return rest;
+}
+
+/** Options of {@linkcode buildOpenApiDocument}. */
+export interface OpenApiDocumentOptions {
+  /** Whether the tool routes require a bearer token (adds the security scheme). */
+  bearer?: boolean;
+  /** Server URL to list, e.g. `http://127.0.0.1:8000`. */
+  serverUrl?: string;
+}
+
+const TOOL_NAME = /^[a-z_]+$/;
+
+function pascal(name: string): string {
+  return name.replace(/(^|_)([a-z])/g, (_, __, c: string) => c.toUpperCase());
+}
+
+/** The OpenAPI 3.1 document describing every tool route. */
+export function buildOpenApiDocument(
+  registry: ToolRegistry,
+  info: ServerInfo,
+  options: OpenApiDocumentOptions = {},
+): Record<string, unknown> {
+  const schemas: Record<string, JsonSchema> = {
+    Error: {
+      type: "object",
+      properties: { error: { type: "string", description: "What went wrong." } },
+      required: ["error"],
+    },
+  };
+  const errorResponse = (description: string) => ({
+    description,
+    content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } },
+  });
+  const paths: Record<string, unknown> = {};
+  for (const tool of registry.tools) {
+    if (!TOOL_NAME.test(tool.name)) continue;
+    const base = pascal(tool.name);
+    schemas[`${base}Input`] = jsonSchemaOf(tool.input, "input");
+    schemas[`${base}Output`] = jsonSchemaOf(tool.output, "output");
+    paths[`/tools/${tool.name}`] = {
+      post: {
+        operationId: tool.name,
+        summary: tool.description.split(". ")[0]?.replace(/\.$/, ""),
+        description: tool.description,
+        tags: ["tools"],
+        requestBody: {
+          required: false,
+          content: {
+            "application/json": { schema: { $ref: `#/components/schemas/${base}Input` } },
+          },
+        },
+        responses: {
+          "200": {
+            description: "Tool result.",
+            content: {
+              "application/json": { schema: { $ref: `#/components/schemas/${base}Output` } },
+            },
+          },
+          "400": errorResponse("Invalid arguments or request."),
+          ...(options.bearer ? { "401": errorResponse("Missing or invalid bearer token.") } : {}),
+          "403": errorResponse("Host or Origin not allowed."),
+          "404": errorResponse("Something the call names does not exist."),
+          "409": errorResponse("Not logged in, session expired or no conversation context."),
+          "429": errorResponse("Reply quota exhausted for this user."),
+          "500": errorResponse("Unexpected failure."),
+          "502": errorResponse("The WeChat server or CDN failed."),
+        },
+      },
+    };
+  }
+  paths["/tools"] = {
+    get: {
+      operationId: "list_tools",
+      summary: "List the tools",
+      tags: ["meta"],
+      responses: {
+        "200": {
+          description: "Every tool with its JSON Schemas.",
+          content: {
+            "application/json": {
+              schema: {
+                type: "object",
+                properties: {
+                  tools: {
+                    type: "array",
+                    items: {
+                      type: "object",
+                      properties: {
+                        name: { type: "string" },
+                        description: { type: "string" },
+                        input_schema: { type: "object" },
+                        output_schema: { type: "object" },
+                      },
+                      required: ["name", "description", "input_schema", "output_schema"],
+                    },
+                  },
+                },
+                required: ["tools"],
+              },
+            },
+          },
+        },
+      },
+    },
+  };
+  const document: Record<string, unknown> = {
+    openapi: "3.1.0",
+    info: {
+      title: "WeiLink",
+      version: info.version,
+      description: "WeChat iLink bot tools (the same tools as the WeiLink MCP server).",
+    },
+    paths,
+    components: {
+      schemas,
+      ...(options.bearer
+        ? { securitySchemes: { bearerAuth: { type: "http", scheme: "bearer" } } }
+        : {}),
+    },
+  };
+  if (options.serverUrl) document.servers = [{ url: options.serverUrl }];
+  if (options.bearer) document.security = [{ bearerAuth: [] }];
+  return document;
+}
+
+/** Options of {@linkcode createOpenApiApp}. */
+export interface OpenApiAppOptions extends OpenApiDocumentOptions {
+  /** Middleware guarding every route (Host/Origin/token), added before the routes. */
+  guard?: MiddlewareHandler;
+}
+
+/** The REST app. Swagger UI is loaded on first visit to `/docs`. */
+export function createOpenApiApp(
+  registry: ToolRegistry,
+  info: ServerInfo,
+  options: OpenApiAppOptions = {},
+): Hono {
+  const app = new Hono();
+  if (options.guard) app.use("*", options.guard);
+  let document: Record<string, unknown> | undefined;
+
+  app.get("/openapi.json", (c) => {
+    document ??= buildOpenApiDocument(registry, info, options);
+    return c.json(document);
+  });
+
+  let docs: Promise<MiddlewareHandler> | undefined;
+  app.get("/docs", async (c, next) => {
+    docs ??= import("@hono/swagger-ui").then(({ swaggerUI }) =>
+      swaggerUI({ url: "/openapi.json", title: "WeiLink API" })
+    );
+    return await (await docs)(c, next);
+  });
+
+  let listing: Record<string, unknown> | undefined;
+  app.get("/tools", (c) => {
+    listing ??= {
+      tools: registry.tools.map((t) => ({
+        name: t.name,
+        description: t.description,
+        input_schema: jsonSchemaOf(t.input, "input"),
+        output_schema: jsonSchemaOf(t.output, "output"),
+      })),
+    };
+    return c.json(listing);
+  });
+
+  app.post("/tools/:name", async (c) => {
+    const name = c.req.param("name");
+    if (!registry.get(name)) return c.json({ error: `Unknown tool "${name}"` }, 404);
+    let args: unknown = {};
+    const text = await c.req.text();
+    if (text.trim()) {
+      try {
+        args = JSON.parse(text);
+      } catch {
+        return c.json({ error: "Request body is not valid JSON" }, 400);
+      }
+    }
+    if (typeof args !== "object" || args === null || Array.isArray(args)) {
+      return c.json({ error: "Request body must be a JSON object of tool arguments" }, 400);
+    }
+    try {
+      return c.json(await registry.call(name, args));
+    } catch (error) {
+      const failure = toToolError(error);
+      return c.json({ error: failure.message }, failure.status as 400);
+    }
+  });
+
+  app.notFound((c) => c.json({ error: `No route for ${c.req.method} ${c.req.path}` }, 404));
+  return app;
+}

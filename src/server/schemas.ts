@@ -1,0 +1,164 @@
+/**
+ * Input and output schemas of the server tools, shared by MCP (tool listing and validation) and
+ * the REST API (request validation and the OpenAPI document).
+ *
+ * Keys are snake_case, as in the Python original's tool parameters and JSON output. Every message
+ * id is a decimal string: 19-digit ids do not survive a round trip through a JSON number.
+ *
+ * @module
+ */
+
+import * as z from "zod";
+
+const MESSAGE_TYPES = ["TEXT", "IMAGE", "VOICE", "FILE", "VIDEO"] as const;
+
+/** A message as the tools report it (the shape of the original's `Message.to_dict()`). */
+export const messageSchema = z.looseObject({
+  message_id: z.string().nullable().describe("Server message id (decimal string)."),
+  from_user: z.string().describe("Sender id (xxx@im.wechat, or the bot id for sent messages)."),
+  msg_type: z.string().describe("TEXT, IMAGE, VOICE, FILE or VIDEO."),
+  timestamp: z.number().describe("Creation time, unix milliseconds."),
+  bot_id: z.string().nullable().describe("Bot session that received or sent it."),
+  text: z.string().optional(),
+  image: z.looseObject({}).optional(),
+  voice: z.looseObject({}).optional(),
+  file: z.looseObject({}).optional(),
+  video: z.looseObject({}).optional(),
+  ref_msg: z.looseObject({}).optional().describe("The quoted message, when this is a reply."),
+  direction: z.enum(["received", "sent"]).optional().describe("Only in history results."),
+});
+
+const timeoutSeconds = (fallback: number, max: number) =>
+  z.number().min(0).max(max).default(fallback);
+
+/** Inputs, one per tool. */
+export const inputs = {
+  recv: z.object({
+    timeout: timeoutSeconds(5, 120).describe("Maximum wait in seconds (default 5)."),
+  }),
+  send: z.object({
+    to: z.string().min(1).describe("Recipient user id, e.g. xxx@im.wechat."),
+    text: z.string().default("").describe("Text to send."),
+    image_path: z.string().default("").describe("Local path of an image to send."),
+    file_path: z.string().default("").describe("Local path of a file attachment to send."),
+    file_name: z.string().default("").describe(
+      "Name shown for the file attachment (default: the file's own name).",
+    ),
+    video_path: z.string().default("").describe("Local path of a video to send."),
+    voice_path: z.string().default("").describe("Local path of a voice clip to send."),
+  }),
+  download: z.object({
+    message_id: z.string().min(1).describe("Id of a received media message (from recv/history)."),
+    save_dir: z.string().default("").describe(
+      "Folder to save into (default: the downloads folder of the data directory).",
+    ),
+  }),
+  history: z.object({
+    user_id: z.string().default("").describe("Only messages with this WeChat user."),
+    bot_id: z.string().default("").describe("Only messages of this bot session."),
+    msg_type: z.string().default("").describe(
+      `Only this type: ${MESSAGE_TYPES.join(", ")} (case-insensitive).`,
+    ),
+    direction: z.string().default("").describe('Only "received" or only "sent" messages.'),
+    since: z.string().default("").describe("Start time: ISO 8601 or unix milliseconds."),
+    until: z.string().default("").describe("End time: ISO 8601 or unix milliseconds."),
+    text_contains: z.string().default("").describe("Case-insensitive substring of the text."),
+    limit: z.int().min(1).max(200).default(50).describe("Page size (default 50, max 200)."),
+    offset: z.int().min(0).default(0).describe("Rows to skip, for paging."),
+  }),
+  sessions: z.object({}),
+  login: z.object({
+    session_name: z.string().default("").describe(
+      "Session to log in (default: the default session).",
+    ),
+    timeout: timeoutSeconds(30, 120).describe(
+      "While a login is pending: seconds to wait for its status to change (default 30).",
+    ),
+    force: z.boolean().default(false).describe(
+      "Drop any pending login (or an existing login) and start a fresh QR code.",
+    ),
+  }),
+  logout: z.object({
+    session_name: z.string().default("").describe(
+      "Session to log out (default: the default session).",
+    ),
+  }),
+  rename_session: z.object({
+    old_name: z.string().min(1).describe("Current session name."),
+    new_name: z.string().min(1).describe("New session name."),
+  }),
+  set_default: z.object({
+    session_name: z.string().min(1).describe("Session to use when none is named."),
+  }),
+  send_typing: z.object({
+    to: z.string().min(1).describe("User id to show the typing indicator to."),
+    cancel: z.boolean().default(false).describe("Clear the indicator instead of showing it."),
+  }),
+} as const;
+
+/** Outputs, one per tool. MCP requires an object at the top level, so lists are wrapped. */
+export const outputs = {
+  recv: z.object({
+    messages: z.array(messageSchema),
+    count: z.int(),
+  }),
+  send: z.object({
+    success: z.boolean(),
+    to: z.string(),
+    message_ids: z.array(z.string()).describe("Ids of the messages sent, one per part."),
+    remaining: z.int().nullable().describe(
+      "Replies left before the user must write again (null when unknown).",
+    ),
+  }),
+  download: z.object({
+    path: z.string().describe("Where the file was saved."),
+    size: z.int().describe("Size in bytes."),
+    file_name: z.string(),
+    msg_type: z.string(),
+  }),
+  history: z.object({
+    messages: z.array(messageSchema),
+    total: z.int().describe("Rows matching the filters."),
+    limit: z.int(),
+    offset: z.int(),
+  }),
+  sessions: z.object({
+    sessions: z.array(z.object({
+      name: z.string(),
+      bot_id: z.string().nullable(),
+      user_id: z.string().nullable(),
+      connected: z.boolean(),
+      is_default: z.boolean(),
+    })),
+  }),
+  login: z.object({
+    status: z.enum(["pending", "scanned", "confirmed", "expired"]),
+    session: z.string(),
+    qr_url: z.string().optional().describe("Open this URL and scan the code with WeChat."),
+    bot_id: z.string().optional(),
+    message: z.string(),
+  }),
+  logout: z.object({ success: z.boolean(), session: z.string() }),
+  rename_session: z.object({
+    success: z.boolean(),
+    old_name: z.string(),
+    new_name: z.string(),
+  }),
+  set_default: z.object({ success: z.boolean(), default_session: z.string() }),
+  send_typing: z.object({ success: z.boolean(), to: z.string(), typing: z.boolean() }),
+} as const;
+
+/** Names of all tools. */
+export type ToolName = keyof typeof inputs;
+
+/** Parsed input of a tool. */
+export type ToolInput<N extends ToolName> = z.output<(typeof inputs)[N]>;
+
+/** Output of a tool. */
+export type ToolOutput<N extends ToolName> = z.output<(typeof outputs)[N]>;
+
+/** A message in tool output. */
+export type MessageJson = z.output<typeof messageSchema>;
+
+/** Message type names accepted by `history`. */
+export const messageTypeNames: readonly string[] = MESSAGE_TYPES;

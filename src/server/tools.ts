@@ -1,0 +1,620 @@
+/**
+ * The tool registry: every tool the MCP server and the REST API expose, defined once with its
+ * name, description, zod input and output schemas and an async handler.
+ *
+ * Handlers talk to a {@linkcode ToolBackend} (the shared `WeiLink` client, adapted in
+ * `backend.ts`) and throw {@linkcode ToolError} with a clear message on failure; the transports
+ * turn that into an MCP tool error or an HTTP 4xx/5xx.
+ *
+ * @module
+ */
+
+import type * as z from "zod";
+import type { Message, SendResult } from "../models.ts";
+import { inputs, type MessageJson, messageTypeNames, outputs } from "./schemas.ts";
+import type { ToolInput, ToolName, ToolOutput } from "./schemas.ts";
+import { ToolError, toToolError } from "./tool_errors.ts";
+
+export { ToolError, type ToolErrorKind, toToolError } from "./tool_errors.ts";
+export type { MessageJson, ToolInput, ToolName, ToolOutput } from "./schemas.ts";
+
+/** Content of one `send` call, as bytes. */
+export interface SendContent {
+  /** Text, sent first. */
+  text?: string;
+  /** Image bytes. */
+  image?: Uint8Array;
+  /** File attachment bytes. */
+  file?: Uint8Array;
+  /** Display name of the file attachment. */
+  fileName?: string;
+  /** Video bytes. */
+  video?: Uint8Array;
+  /** Voice clip bytes. */
+  voice?: Uint8Array;
+}
+
+/** One session as the `sessions` tool lists it. */
+export interface SessionSummary {
+  /** Session name (folder name in the data directory). */
+  name: string;
+  /** Bot id once logged in. */
+  botId: string | null;
+  /** WeChat user id of the account that scanned the QR code. */
+  userId: string | null;
+  /** Whether the session holds credentials. */
+  connected: boolean;
+  /** Whether this is the default session. */
+  isDefault: boolean;
+}
+
+/** Filters of a history query, already parsed. */
+export interface HistoryFilters {
+  /** WeChat user id. */
+  userId?: string;
+  /** Bot session id. */
+  botId?: string;
+  /** Message type number (1–5). */
+  msgType?: number;
+  /** 1 = received, 2 = sent. */
+  direction?: number;
+  /** Start, unix milliseconds (inclusive). */
+  since?: number;
+  /** End, unix milliseconds (inclusive). */
+  until?: number;
+  /** Case-insensitive substring. */
+  textContains?: string;
+}
+
+/** Progress callbacks of a QR login. */
+export interface LoginHooks {
+  /** A QR code to show (called again when the code is refreshed). */
+  onQr(url: string): void;
+  /** The code was scanned and waits for confirmation on the phone. */
+  onScanned(): void;
+}
+
+/** What the tools need from the WeiLink client. */
+export interface ToolBackend {
+  /** Messages received within `timeoutSeconds`. */
+  recv(timeoutSeconds: number): Promise<Message[]>;
+  /** Send text and/or media to a user. */
+  send(to: string, content: SendContent): Promise<SendResult>;
+  /** Decrypted media bytes of a received message. */
+  download(message: Message): Promise<Uint8Array>;
+  /** Show (`on`) or clear the typing indicator. */
+  typing(to: string, on: boolean): Promise<void>;
+  /** All sessions. */
+  sessions(): Promise<SessionSummary[]>;
+  /** Name of the session used when none is given. */
+  defaultSessionName(): Promise<string>;
+  /** Run a QR login to completion; resolves with the logged-in bot. */
+  login(
+    sessionName: string | undefined,
+    hooks: LoginHooks,
+    signal: AbortSignal,
+  ): Promise<{ botId: string; session: string }>;
+  /** Log a session out; resolves with its name. */
+  logout(sessionName: string | undefined): Promise<string>;
+  /** Rename a session. */
+  renameSession(oldName: string, newName: string): Promise<void>;
+  /** Make a session the default. */
+  setDefault(sessionName: string): Promise<void>;
+  /** The message store, when persistence is on. */
+  readonly history?: {
+    query(filters: HistoryFilters, limit: number, offset: number): Promise<MessageJson[]>;
+    count(filters: HistoryFilters): Promise<number>;
+    getById(messageId: string): Promise<Message | undefined>;
+  };
+}
+
+/** Shared state of the tools of one server process. */
+export interface ToolContext {
+  /** The backend, opened on first use. */
+  backend(): Promise<ToolBackend>;
+  /** Folder for downloads when `save_dir` is empty. */
+  readonly downloadDir: string;
+}
+
+/** A tool: metadata, schemas and handler. */
+export interface ToolDefinition<N extends ToolName = ToolName> {
+  /** Tool name as clients call it. */
+  readonly name: N;
+  /** What the tool does, for the model and the OpenAPI document. */
+  readonly description: string;
+  /** Input schema (zod). */
+  readonly input: (typeof inputs)[N];
+  /** Output schema (zod). */
+  readonly output: (typeof outputs)[N];
+  /** Whether the tool changes nothing (MCP `readOnlyHint`). */
+  readonly readOnly: boolean;
+  /** Run the tool on parsed input. */
+  run(input: ToolInput<N>): Promise<ToolOutput<N>>;
+}
+
+/** The tool set of one server, bound to a context. */
+export interface ToolRegistry {
+  /** Tools in listing order. */
+  readonly tools: readonly ToolDefinition[];
+  /** Look a tool up by name. */
+  get(name: string): ToolDefinition | undefined;
+  /**
+   * Validate raw arguments and run a tool. Throws {@linkcode ToolError} (`bad_request` for
+   * invalid arguments, `not_found` for an unknown tool).
+   */
+  call(name: string, args: unknown): Promise<Record<string, unknown>>;
+  /** Stop a pending login and forget cached messages. */
+  dispose(): void;
+}
+
+const DESCRIPTIONS: Record<ToolName, string> = {
+  recv: "Wait up to `timeout` seconds for new WeChat messages to the bot and return them. " +
+    "Media messages can then be saved with the download tool.",
+  send: "Send a WeChat message to a user: text and/or media read from local files " +
+    "(image, file, video, voice). Each part is sent as its own message. A bot can only reply " +
+    "to users who wrote to it in the last 24 hours, at most 10 times per user message; " +
+    "`remaining` tells how many replies are left.",
+  download: "Save the media (image, voice, file or video) of a received message to a local " +
+    "file and return its path.",
+  history: "Search stored messages (received and sent), newest first, by user, bot, type, " +
+    "direction, time range or text.",
+  sessions: "List the bot sessions with their bot id, connection state and which one is the " +
+    "default.",
+  login: "Log a bot session in with a WeChat QR code. The first call returns `pending` with " +
+    "`qr_url` for the user to scan; call again to wait for `scanned`, then `confirmed` (or " +
+    "`expired`: call again for a new code).",
+  logout: "Log a session out and delete its stored credentials.",
+  rename_session: "Rename a session.",
+  set_default: "Choose the session used when none is named.",
+  send_typing: "Show the typing indicator to a user (or clear it with `cancel`).",
+};
+
+const READ_ONLY: ReadonlySet<ToolName> = new Set(["history", "sessions"]);
+
+/** Most recently received messages kept for `download` when the store is off. */
+const RECENT_LIMIT = 1000;
+
+/**
+ * Build the registry of all tools over `context`.
+ *
+ * @example
+ * ```ts ignore
+ * const registry = createToolRegistry(context);
+ * const { sessions } = await registry.call("sessions", {});
+ * ```
+ */
+export function createToolRegistry(context: ToolContext): ToolRegistry {
+  const recent = new Map<string, Message>();
+  const login = new LoginFlow(context);
+
+  const remember = (messages: Message[]) => {
+    for (const message of messages) {
+      if (!message.messageId) continue;
+      recent.delete(message.messageId);
+      recent.set(message.messageId, message);
+    }
+    // Map iteration order is insertion order: the first keys are the oldest.
+    for (const key of recent.keys()) {
+      if (recent.size <= RECENT_LIMIT) break;
+      recent.delete(key);
+    }
+  };
+
+  const handlers: { [N in ToolName]: (input: ToolInput<N>) => Promise<ToolOutput<N>> } = {
+    async recv({ timeout }) {
+      const backend = await context.backend();
+      const messages = await backend.recv(timeout);
+      remember(messages);
+      return { messages: messages.map(messageJson), count: messages.length };
+    },
+
+    async send(input) {
+      const content: SendContent = {};
+      if (input.text) content.text = input.text;
+      if (input.image_path) content.image = await readInput(input.image_path, "Image");
+      if (input.file_path) {
+        content.file = await readInput(input.file_path, "File");
+        content.fileName = input.file_name || baseName(input.file_path);
+      }
+      if (input.video_path) content.video = await readInput(input.video_path, "Video");
+      if (input.voice_path) content.voice = await readInput(input.voice_path, "Voice");
+      if (Object.keys(content).length === 0) {
+        throw new ToolError(
+          "bad_request",
+          "Nothing to send: give text, image_path, file_path, video_path or voice_path",
+        );
+      }
+      const backend = await context.backend();
+      const result = await backend.send(input.to, content);
+      if (!result.success) {
+        const sent = result.messageIds.length;
+        // The client reports a failed part as text; an expiry (-14) there needs a new login.
+        const expired = /session expired|-14\b/i.test(result.error ?? "");
+        throw new ToolError(
+          expired ? "session_expired" : "upstream",
+          `Cannot send to "${input.to}": ${result.error ?? "the server refused the message"}` +
+            (sent > 0 ? ` (${sent} part(s) were sent before the failure)` : ""),
+        );
+      }
+      return {
+        success: true,
+        to: input.to,
+        message_ids: result.messageIds,
+        remaining: result.remaining,
+      };
+    },
+
+    async download({ message_id, save_dir }) {
+      const backend = await context.backend();
+      const message = recent.get(message_id) ?? await backend.history?.getById(message_id);
+      if (!message) {
+        throw new ToolError(
+          "not_found",
+          `Message "${message_id}" not found: receive it first with recv, or look it up in history`,
+        );
+      }
+      if (!message.image && !message.voice && !message.file && !message.video) {
+        throw new ToolError("bad_request", `Message "${message_id}" has no media to download`);
+      }
+      const data = await backend.download(message);
+      const dir = save_dir || context.downloadDir;
+      await Deno.mkdir(dir, { recursive: true });
+      const fileName = mediaFileName(message);
+      const path = await writeNewFile(dir, fileName, data);
+      return {
+        path,
+        size: data.length,
+        file_name: baseName(path),
+        msg_type: String(messageJson(message).msg_type),
+      };
+    },
+
+    async history(input) {
+      const backend = await context.backend();
+      if (!backend.history) {
+        throw new ToolError("conflict", "Message history is not enabled on this server");
+      }
+      const filters = parseHistoryFilters(input);
+      const [messages, total] = await Promise.all([
+        backend.history.query(filters, input.limit, input.offset),
+        backend.history.count(filters),
+      ]);
+      return { messages, total, limit: input.limit, offset: input.offset };
+    },
+
+    async sessions() {
+      const backend = await context.backend();
+      const sessions = await backend.sessions();
+      return {
+        sessions: sessions.map((s) => ({
+          name: s.name,
+          bot_id: s.botId,
+          user_id: s.userId,
+          connected: s.connected,
+          is_default: s.isDefault,
+        })),
+      };
+    },
+
+    login: (input) => login.step(input),
+
+    async logout({ session_name }) {
+      const backend = await context.backend();
+      const session = await backend.logout(session_name || undefined);
+      return { success: true, session };
+    },
+
+    async rename_session({ old_name, new_name }) {
+      const backend = await context.backend();
+      await backend.renameSession(old_name, new_name);
+      return { success: true, old_name, new_name };
+    },
+
+    async set_default({ session_name }) {
+      const backend = await context.backend();
+      await backend.setDefault(session_name);
+      return { success: true, default_session: session_name };
+    },
+
+    async send_typing({ to, cancel }) {
+      const backend = await context.backend();
+      await backend.typing(to, !cancel);
+      return { success: true, to, typing: !cancel };
+    },
+  };
+
+  const tools = (Object.keys(inputs) as ToolName[]).map((name) => ({
+    name,
+    description: DESCRIPTIONS[name],
+    input: inputs[name],
+    output: outputs[name],
+    readOnly: READ_ONLY.has(name),
+    run: handlers[name],
+  })) as unknown as ToolDefinition[];
+  const byName = new Map(tools.map((t) => [t.name as string, t]));
+
+  return {
+    tools,
+    get: (name) => byName.get(name),
+    async call(name, args) {
+      const tool = byName.get(name);
+      if (!tool) throw new ToolError("not_found", `Unknown tool "${name}"`);
+      const parsed = (tool.input as z.ZodType).safeParse(args ?? {});
+      if (!parsed.success) {
+        throw new ToolError(
+          "bad_request",
+          `Invalid arguments for tool "${name}": ${describeIssues(parsed.error)}`,
+        );
+      }
+      try {
+        return await tool.run(parsed.data as never) as Record<string, unknown>;
+      } catch (error) {
+        throw toToolError(error);
+      }
+    },
+    dispose() {
+      login.cancel();
+      recent.clear();
+    },
+  };
+}
+
+/** One line per zod issue: `path: message`. */
+export function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .map((i) => (i.path.length ? `${i.path.join(".")}: ${i.message}` : i.message))
+    .join("; ");
+}
+
+function messageJson(message: Message): MessageJson {
+  return message.toJSON() as MessageJson;
+}
+
+async function readInput(path: string, what: string): Promise<Uint8Array> {
+  try {
+    return await Deno.readFile(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) {
+      throw new ToolError("not_found", `${what} file not found: "${path}"`);
+    }
+    if (error instanceof Deno.errors.IsADirectory) {
+      throw new ToolError("bad_request", `${what} path is a folder, not a file: "${path}"`);
+    }
+    if (error instanceof Deno.errors.PermissionDenied) {
+      throw new ToolError("bad_request", `${what} file is not readable: "${path}"`);
+    }
+    throw error;
+  }
+}
+
+function baseName(path: string): string {
+  return path.split(/[\\/]/).filter(Boolean).pop() ?? path;
+}
+
+const MEDIA_EXTENSIONS: Record<string, string> = {
+  IMAGE: ".jpg",
+  VOICE: ".silk",
+  VIDEO: ".mp4",
+  FILE: ".bin",
+};
+
+/**
+ * A safe local name for a message's media. The inbound `file_name` comes from a remote user, so
+ * only its last path segment is kept and control or reserved characters are replaced: it must
+ * never escape the target folder.
+ */
+export function mediaFileName(message: Message): string {
+  const fromSender = message.file?.fileName ?? "";
+  const cleaned = baseName(fromSender)
+    // deno-lint-ignore no-control-regex
+    .replace(/[\u0000-\u001f\u007f<>:"|?*]/g, "_")
+    .replace(/^\.+/, "")
+    .slice(0, 200);
+  if (cleaned) return cleaned;
+  const kind = message.file ? "FILE" : message.video ? "VIDEO" : message.voice ? "VOICE" : "IMAGE";
+  return `${message.messageId ?? Date.now()}${MEDIA_EXTENSIONS[kind]}`;
+}
+
+/** Write `data` under `dir` without overwriting: `name`, then `name_1`, `name_2`, … */
+async function writeNewFile(dir: string, name: string, data: Uint8Array): Promise<string> {
+  const dot = name.lastIndexOf(".");
+  const stem = dot > 0 ? name.slice(0, dot) : name;
+  const ext = dot > 0 ? name.slice(dot) : "";
+  for (let n = 0; n < 1000; n++) {
+    const path = `${dir.replace(/[\\/]+$/, "")}/${n === 0 ? name : `${stem}_${n}${ext}`}`;
+    try {
+      // createNew fails if the file exists, so two concurrent downloads never share a name.
+      await Deno.writeFile(path, data, { createNew: true });
+      return path;
+    } catch (error) {
+      if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
+    }
+  }
+  throw new ToolError("conflict", `Cannot find a free file name for "${name}" in "${dir}"`);
+}
+
+/** Parse the string filters of the `history` tool, rejecting values the original ignored. */
+export function parseHistoryFilters(input: ToolInput<"history">): HistoryFilters {
+  const filters: HistoryFilters = {};
+  if (input.user_id) filters.userId = input.user_id;
+  if (input.bot_id) filters.botId = input.bot_id;
+  if (input.msg_type) {
+    const index = messageTypeNames.indexOf(input.msg_type.toUpperCase());
+    if (index < 0) {
+      throw new ToolError(
+        "bad_request",
+        `Unknown msg_type "${input.msg_type}": use one of ${messageTypeNames.join(", ")}`,
+      );
+    }
+    filters.msgType = index + 1;
+  }
+  if (input.direction) {
+    const direction = input.direction.toLowerCase();
+    if (direction !== "received" && direction !== "sent") {
+      throw new ToolError(
+        "bad_request",
+        `Unknown direction "${input.direction}": use "received" or "sent"`,
+      );
+    }
+    filters.direction = direction === "received" ? 1 : 2;
+  }
+  if (input.since) filters.since = parseTime(input.since, "since");
+  if (input.until) filters.until = parseTime(input.until, "until");
+  if (input.text_contains) filters.textContains = input.text_contains;
+  return filters;
+}
+
+function parseTime(value: string, field: string): number {
+  const trimmed = value.trim();
+  if (/^\d+$/.test(trimmed)) return Number(trimmed);
+  const ms = Date.parse(trimmed);
+  if (Number.isNaN(ms)) {
+    throw new ToolError(
+      "bad_request",
+      `Invalid ${field} "${value}": use ISO 8601 (2025-01-31T12:00:00Z) or unix milliseconds`,
+    );
+  }
+  return ms;
+}
+
+type LoginOutput = ToolOutput<"login">;
+type LoginStatus = LoginOutput["status"];
+
+interface PendingLogin {
+  session: string;
+  status: LoginStatus;
+  qrUrl?: string;
+  botId?: string;
+  failure?: string;
+  /** Bumped on every change; a waiting call returns once it differs from what it last reported. */
+  version: number;
+  abort: AbortController;
+  changed: PromiseWithResolvers<void>;
+}
+
+/**
+ * The stateful QR login behind the `login` tool. The backend's login runs in the background; tool
+ * calls only read its state, so an agent can show the QR URL and come back for the result.
+ */
+class LoginFlow {
+  #context: ToolContext;
+  #pending?: PendingLogin;
+  #reported = -1;
+
+  constructor(context: ToolContext) {
+    this.#context = context;
+  }
+
+  async step(input: ToolInput<"login">): Promise<LoginOutput> {
+    const backend = await this.#context.backend();
+    const requested = input.session_name || undefined;
+    let pending = this.#pending;
+    if (pending && requested && requested !== pending.session) {
+      // A login for another session replaces the pending one.
+      this.cancel();
+      pending = undefined;
+    }
+    if (pending && input.force) {
+      this.cancel();
+      pending = undefined;
+    }
+    if (!pending) {
+      const session = requested ?? await backend.defaultSessionName();
+      if (!input.force) {
+        const current = (await backend.sessions()).find((s) => s.name === session);
+        if (current?.connected && current.botId) {
+          return {
+            status: "confirmed",
+            session,
+            bot_id: current.botId,
+            message: `Session "${session}" is already logged in; pass force=true to log in again.`,
+          };
+        }
+      }
+      pending = this.#start(backend, session);
+      // The first call returns as soon as a QR code is there (or the login ended).
+      await this.#waitForChange(pending, -1, 20_000);
+    } else {
+      await this.#waitForChange(pending, this.#reported, input.timeout * 1000);
+    }
+    return this.#report(pending);
+  }
+
+  cancel(): void {
+    const pending = this.#pending;
+    this.#pending = undefined;
+    this.#reported = -1;
+    if (pending && (pending.status === "pending" || pending.status === "scanned")) {
+      pending.abort.abort();
+    }
+  }
+
+  #start(backend: ToolBackend, session: string): PendingLogin {
+    const pending: PendingLogin = {
+      session,
+      status: "pending",
+      version: -1,
+      abort: new AbortController(),
+      changed: Promise.withResolvers<void>(),
+    };
+    const update = (change: Partial<PendingLogin>) => {
+      Object.assign(pending, change);
+      pending.version++;
+      const { resolve } = pending.changed;
+      pending.changed = Promise.withResolvers<void>();
+      resolve();
+    };
+    this.#pending = pending;
+    this.#reported = -1;
+    backend.login(session === "" ? undefined : session, {
+      onQr: (url) => update({ qrUrl: url, status: "pending" }),
+      onScanned: () => update({ status: "scanned" }),
+    }, pending.abort.signal).then(
+      (bot) => update({ status: "confirmed", botId: bot.botId, session: bot.session }),
+      (error) => {
+        if (pending.abort.signal.aborted) return;
+        update({ status: "expired", failure: toToolError(error).message });
+      },
+    );
+    return pending;
+  }
+
+  async #waitForChange(pending: PendingLogin, seen: number, timeoutMs: number): Promise<void> {
+    if (pending.version !== seen) return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<void>((resolve) => timer = setTimeout(resolve, timeoutMs));
+    try {
+      await Promise.race([pending.changed.promise, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  #report(pending: PendingLogin): LoginOutput {
+    this.#reported = pending.version;
+    const out: LoginOutput = { status: pending.status, session: pending.session, message: "" };
+    switch (pending.status) {
+      case "pending":
+        if (pending.qrUrl) out.qr_url = pending.qrUrl;
+        out.message = pending.qrUrl
+          ? "Open qr_url and scan the code with WeChat, then call login again."
+          : "Waiting for a QR code; call login again.";
+        break;
+      case "scanned":
+        out.message = "QR code scanned; waiting for confirmation on the phone.";
+        break;
+      case "confirmed":
+        if (pending.botId) out.bot_id = pending.botId;
+        out.message = "Login successful.";
+        break;
+      case "expired":
+        out.message = `${pending.failure ?? "The QR code expired"}. Call login again.`;
+        break;
+    }
+    if (pending.status === "confirmed" || pending.status === "expired") {
+      if (this.#pending === pending) this.#pending = undefined;
+      this.#reported = -1;
+    }
+    return out;
+  }
+}
