@@ -105,19 +105,24 @@ try {
 
   // -- Inserts ------------------------------------------------------------------------------
   const wires = Array.from({ length: ROWS }, (_, i) => wire(i));
+  // Messages are built before the timed loop: the rate below is what store() itself sustains.
+  const messages = wires.map((w, i) => Message.fromWire(w, `bot${i % BOTS}@im.bot`));
   const store = new MessageStore(`${dir}/history.db`);
-  let parseMs = 0;
-  let storeMs = 0;
+  const ts = performance.now();
+  for (let i = 0; i < ROWS; i += BATCH) store.store(messages.slice(i, i + BATCH));
+  const storeMs = performance.now() - ts;
+  messages.length = 0;
+
+  // The whole receive path: wire JSON objects to rows, fromWire inside the timed loop.
+  const parsed = new MessageStore(`${dir}/parsed.db`);
+  const tw = performance.now();
   for (let i = 0; i < ROWS; i += BATCH) {
-    const t0 = performance.now();
-    const batch = wires.slice(i, i + BATCH).map((w, j) =>
-      Message.fromWire(w, `bot${(i + j) % BOTS}@im.bot`)
+    parsed.store(
+      wires.slice(i, i + BATCH).map((w, j) => Message.fromWire(w, `bot${(i + j) % BOTS}@im.bot`)),
     );
-    const t1 = performance.now();
-    store.store(batch);
-    parseMs += t1 - t0;
-    storeMs += performance.now() - t1;
   }
+  const parsedMs = performance.now() - tw;
+  parsed.close();
   if (store.count() !== ROWS) throw new Error(`Expected ${ROWS} rows, found ${store.count()}`);
 
   // The same path without a disk: what store() itself costs, apart from WAL writes and fsyncs.
@@ -137,7 +142,7 @@ try {
   naive.close();
 
   const batchedRate = ROWS / (storeMs / 1000);
-  const endToEndRate = ROWS / ((storeMs + parseMs) / 1000);
+  const endToEndRate = ROWS / (parsedMs / 1000);
   const naiveRate = NAIVE_ROWS / (naiveMs / 1000);
   console.log("Inserts (WAL, synchronous=NORMAL, 5 indexes, JSON data column)");
   table(["path", "rows", "time", "rows/s", "vs naive"], [
@@ -151,7 +156,7 @@ try {
     [
       `fromWire + store() batches of ${BATCH}`,
       fmt(ROWS),
-      `${fmt(storeMs + parseMs)} ms`,
+      `${fmt(parsedMs)} ms`,
       fmt(endToEndRate),
       `${(endToEndRate / naiveRate).toFixed(1)}x`,
     ],
