@@ -128,6 +128,87 @@ export function nowSeconds(nowMs: number): number {
   return nowMs / 1000;
 }
 
+/** Writes above this size go through the async API so a large file never stalls the event loop. */
+const SYNC_WRITE_LIMIT = 64 * 1024;
+
+/**
+ * A temp file already written and fsynced next to its target, waiting to be renamed over it.
+ * Exactly one of `commit` or `abort` is called.
+ */
+export interface PreparedWrite {
+  /** Rename the temp file over the target (the atomic step). */
+  commit(): void;
+  /** Remove the temp file, leaving the target untouched. */
+  abort(): void;
+}
+
+/** Open `tmp` as a new file, replacing a stale one and creating the folder only when needed. */
+function openNewFile(tmp: string, mode: number): Deno.FsFile {
+  const options = { write: true, createNew: true, mode };
+  try {
+    return Deno.openSync(tmp, options);
+  } catch (err) {
+    if (err instanceof Deno.errors.AlreadyExists) {
+      // A killed writer's leftover: writers hold `.data.lock`, so nobody else is using it.
+      Deno.removeSync(tmp);
+    } else if (isNotFound(err)) {
+      Deno.mkdirSync(tmp.slice(0, tmp.lastIndexOf("/")), { recursive: true, mode: 0o700 });
+    } else {
+      throw err;
+    }
+    return Deno.openSync(tmp, options);
+  }
+}
+
+/**
+ * First half of {@linkcode atomicWrite}: write `data` to `<path>.tmp` and fsync it. Only the
+ * fsync runs on the async pool (it is the slow part); the other steps are quick local calls made
+ * synchronously, which saves a thread-pool round trip each. Several prepared writes can be
+ * fsynced in parallel and then committed in the order their contents depend on.
+ */
+export async function prepareAtomicWrite(
+  path: string,
+  data: string,
+  mode = 0o600,
+): Promise<PreparedWrite> {
+  const tmp = `${path}.tmp`;
+  const bytes = new TextEncoder().encode(data);
+  const file = openNewFile(tmp, mode);
+  try {
+    let written = 0;
+    while (written < bytes.length) {
+      const rest = bytes.subarray(written);
+      written += rest.length > SYNC_WRITE_LIMIT ? await file.write(rest) : file.writeSync(rest);
+    }
+    // fsync before the rename: after a power loss the new name never points at missing data.
+    await file.sync();
+  } catch (err) {
+    file.close();
+    removeQuietly(tmp);
+    throw err;
+  }
+  file.close();
+  return {
+    commit: () => Deno.renameSync(tmp, path),
+    abort: () => removeQuietly(tmp),
+  };
+}
+
+/**
+ * Wait for prepared writes (fsyncs running in parallel) and commit them in the given order, so a
+ * crash can only leave a prefix of them applied. When any of them fails, none is committed and
+ * the first error is thrown.
+ */
+export async function commitInOrder(writes: Promise<PreparedWrite>[]): Promise<void> {
+  const settled = await Promise.allSettled(writes);
+  const failed = settled.find((r) => r.status === "rejected");
+  if (failed) {
+    for (const r of settled) if (r.status === "fulfilled") r.value.abort();
+    throw failed.reason;
+  }
+  for (const r of settled) if (r.status === "fulfilled") r.value.commit();
+}
+
 /**
  * Write `data` to `path` atomically: a temp file in the same folder (so the rename never crosses
  * file systems) is written, fsynced and renamed over the target. A crash at any point leaves
@@ -136,27 +217,15 @@ export function nowSeconds(nowMs: number): number {
  * replaced.
  */
 export async function atomicWrite(path: string, data: string, mode = 0o600): Promise<void> {
-  const dir = path.slice(0, path.lastIndexOf("/"));
-  if (dir) await Deno.mkdir(dir, { recursive: true, mode: 0o700 });
-  const tmp = `${path}.tmp`;
+  (await prepareAtomicWrite(path, data, mode)).commit();
+}
+
+function removeQuietly(path: string): void {
   try {
-    await Deno.remove(tmp);
-  } catch (err) {
-    if (!isNotFound(err)) throw err;
+    Deno.removeSync(path);
+  } catch {
+    // Already gone, or not ours to remove: the next writer replaces it.
   }
-  const file = await Deno.open(tmp, { write: true, createNew: true, mode });
-  try {
-    const bytes = new TextEncoder().encode(data);
-    let written = 0;
-    while (written < bytes.length) {
-      written += await file.write(bytes.subarray(written));
-    }
-    // fsync before the rename: after a power loss the new name never points at missing data.
-    await file.sync();
-  } finally {
-    file.close();
-  }
-  await Deno.rename(tmp, path);
 }
 
 /** Serialise like Python's `json.dumps(data, indent=2)` (same layout for these plain shapes). */
@@ -314,6 +383,11 @@ export class DataDir {
 
   /** Atomically write a session's `token.json` (mode 0600), keys in the Python order. */
   async writeToken(name: string, token: TokenFile): Promise<void> {
+    (await this.prepareToken(name, token)).commit();
+  }
+
+  /** {@linkcode DataDir.writeToken} up to the rename, for {@linkcode commitInOrder}. */
+  prepareToken(name: string, token: TokenFile): Promise<PreparedWrite> {
     const data = {
       bot_id: token.bot_id,
       base_url: token.base_url,
@@ -322,7 +396,7 @@ export class DataDir {
       cursor: token.cursor,
       created_at: token.created_at ?? null,
     };
-    await atomicWrite(this.tokenPath(name), toPythonJson(data), 0o600);
+    return prepareAtomicWrite(this.tokenPath(name), toPythonJson(data), 0o600);
   }
 
   /** Read a session's `contexts.json`; malformed entries are skipped, a corrupt file reads as `{}`. */
@@ -351,7 +425,12 @@ export class DataDir {
 
   /** Atomically write a session's `contexts.json` (mode 0600). */
   async writeContexts(name: string, contexts: ContextsFile): Promise<void> {
-    await atomicWrite(this.contextsPath(name), toPythonJson(contexts), 0o600);
+    (await this.prepareContexts(name, contexts)).commit();
+  }
+
+  /** {@linkcode DataDir.writeContexts} up to the rename, for {@linkcode commitInOrder}. */
+  prepareContexts(name: string, contexts: ContextsFile): Promise<PreparedWrite> {
+    return prepareAtomicWrite(this.contextsPath(name), toPythonJson(contexts), 0o600);
   }
 
   /** Remove a session's files and, when empty, its folder. */
