@@ -34,6 +34,7 @@ import {
   settleSends,
 } from "./context_state.ts";
 import {
+  commitInOrder,
   type ContextsFile,
   DATA_LOCK_FILE,
   DataDir,
@@ -42,6 +43,7 @@ import {
   errorText,
   exists,
   POLL_LOCK_FILE,
+  type PreparedWrite,
   resolveBasePath,
   type TokenFile,
   validateSessionName,
@@ -348,7 +350,8 @@ export class WeiLink {
   #dispatchChain: Promise<void> = Promise.resolve();
   #lastDropWarning = 0;
   readonly #recentIds = new Set<string>();
-  readonly #recentOrder: string[] = [];
+  readonly #recentRing: (string | undefined)[] = new Array(RECENT_IDS);
+  #recentNext = 0;
   #store: StoreBinding | undefined;
   readonly #storeOption: boolean | string;
   #closed = false;
@@ -769,20 +772,30 @@ export class WeiLink {
         s.bot = undefined;
         return;
       }
+      let writeCursor = false;
       if (disk.token !== bot.token) {
         // Re-logged in elsewhere: adopt the new credentials and their cursor, drop ours.
         this.#adoptToken(s, disk);
         if (disk.bot_id !== bot.botId) return;
       } else if (cursor && cursor !== disk.cursor) {
         disk.cursor = cursor;
-        await this.#dir.writeToken(s.name, disk);
+        writeCursor = true;
       }
-      const withToken = messages.filter((m) => m.contextToken);
-      if (withToken.length === 0) return;
-      const contexts = this.#dir.readContexts(s.name);
-      for (const m of withToken) recordInbound(contexts, m.fromUser, m.contextToken, nowSec);
-      await this.#dir.writeContexts(s.name, contexts);
-      s.contexts = contexts;
+      // Both files are fsynced in parallel, then renamed contexts first: a crash in between
+      // leaves the old cursor, so the batch is fetched again with its tokens, never skipped
+      // with its tokens lost.
+      const writes: Promise<PreparedWrite>[] = [];
+      let contexts: ContextsFile | undefined;
+      if (messages.some((m) => m.contextToken)) {
+        contexts = this.#dir.readContexts(s.name);
+        for (const m of messages) {
+          if (m.contextToken) recordInbound(contexts, m.fromUser, m.contextToken, nowSec);
+        }
+        writes.push(this.#dir.prepareContexts(s.name, contexts));
+      }
+      if (writeCursor) writes.push(this.#dir.prepareToken(s.name, disk));
+      await commitInOrder(writes);
+      if (contexts) s.contexts = contexts;
     });
   }
 
@@ -827,10 +840,11 @@ export class WeiLink {
     if (!m.messageId) return true;
     if (this.#recentIds.has(m.messageId)) return false;
     this.#recentIds.add(m.messageId);
-    this.#recentOrder.push(m.messageId);
-    if (this.#recentOrder.length > RECENT_IDS) {
-      this.#recentIds.delete(this.#recentOrder.shift()!);
-    }
+    // A ring of the last RECENT_IDS ids: forgetting the oldest is O(1), not a shift of the array.
+    const oldest = this.#recentRing[this.#recentNext];
+    if (oldest !== undefined) this.#recentIds.delete(oldest);
+    this.#recentRing[this.#recentNext] = m.messageId;
+    this.#recentNext = (this.#recentNext + 1) % RECENT_IDS;
     return true;
   }
 
@@ -1244,10 +1258,14 @@ export class WeiLink {
           this.#logger.error("Every session has stopped; the dispatcher stops");
           break;
         }
-        const aborted = new Promise<void>((r) => signal.addEventListener("abort", () => r()));
-        // Re-check periodically too, to pick up sessions logged in by another process.
-        const tick = sleep(this.#watchIntervalMs * 5).catch(() => {});
-        await Promise.race([aborted, d.wakeSignal, tick]);
+        // Re-check periodically too, to pick up sessions logged in by another process. The timer is
+        // cancelled as soon as the wait ends, so a stopped dispatcher leaves nothing behind that
+        // would keep the process alive.
+        const waitEnded = new AbortController();
+        const tick = sleep(this.#watchIntervalMs * 5, AbortSignal.any([signal, waitEnded.signal]))
+          .catch(() => {});
+        await Promise.race([d.wakeSignal, tick]);
+        waitEnded.abort();
       }
     } catch (err) {
       this.#logger.error(`Dispatcher failed: ${errorText(err)}`);
