@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { WeiLink } from "../src/client/mod.ts";
+import { WeiLink } from "../mod.ts";
 
 await using wl = new WeiLink();
 const bot = await wl.login();

@@ -4,8 +4,7 @@
  *
  * @module
  */
-import { WeiLink } from "../src/client/mod.ts";
-import { MessageType } from "../src/models.ts";
+import { MessageType, WeiLink } from "../mod.ts";
 
 await using wl = new WeiLink();
 await wl.login();

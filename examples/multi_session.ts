@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { WeiLink } from "../src/client/mod.ts";
+import { WeiLink } from "../mod.ts";
 
 await using wl = new WeiLink({
   onEvent: (e) => {
