@@ -116,9 +116,9 @@ function renderLogins(logins) {
           localStorage.setItem("sandbox.user", body.userId);
         }
         const r = await api("/confirm", body);
-        if (!scanOnly) current = r.botId;
         showError(null);
         await refresh();
+        if (!scanOnly) selectBot(r.botId);
       } catch (e) { showError(e); confirm.disabled = scan.disabled = false; }
     };
     confirm.onclick = act(false);

@@ -111,6 +111,8 @@ function launch(options: SandboxOptions): Sandbox {
   app.route("/_control", controlRoutes(core));
   app.get("/phone", (c) => c.html(PHONE_PAGE_HTML));
   app.get("/", (c) => c.redirect("/phone"));
+  // Browsers ask for an icon; answering "no content" keeps their consoles free of 404s.
+  app.get("/favicon.ico", (c) => c.body(null, 204));
   app.notFound((c) => c.text(`Not found: ${c.req.method} ${new URL(c.req.url).pathname}`, 404));
   app.onError((err, c) => {
     console.error(`[sandbox] internal error: ${err.message}`);

@@ -1,0 +1,76 @@
+/**
+ * The sandbox phone page in a real headless Chromium: a person confirms a QR login, types a
+ * message, and sees the bot's reply. Runs where Chromium is installed (`.ci/run` installs it).
+ */
+import assert from "node:assert/strict";
+import { chromium } from "playwright-core";
+import { startSandbox } from "../../src/sandbox/mod.ts";
+import { WeiLink } from "../../mod.ts";
+
+const CHROMIUM = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find((p) => {
+  try {
+    return Deno.statSync(p).isFile;
+  } catch {
+    return false;
+  }
+});
+
+Deno.test({
+  name: "phone page: confirm a login, chat with an echo bot, see the reply",
+  ignore: CHROMIUM === undefined,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const sandbox = await startSandbox({ longPollMs: 300, quiet: true });
+    const home = await Deno.makeTempDir({ prefix: "weilink-phone-" });
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
+    });
+    const wl = new WeiLink({
+      basePath: home,
+      baseUrl: sandbox.baseUrl,
+      cdnBaseUrl: sandbox.cdnBaseUrl,
+      logger: { debug() {}, info() {}, warn() {}, error() {} },
+    });
+    try {
+      const page = await browser.newPage();
+      const errors: string[] = [];
+      page.on("pageerror", (e) => errors.push(e.message));
+      await page.goto(sandbox.phoneUrl);
+
+      // The bot starts a QR login; the person confirms it on the page.
+      const login = wl.login({ onQr: () => {} });
+      await page.getByRole("button", { name: /confirm/i }).first().click();
+      const bot = await login;
+      wl.onMessage(async (msg) => {
+        if (msg.text) await wl.send(msg.fromUser, { text: `echo: ${msg.text}` });
+      });
+      const running = wl.runBackground();
+
+      await page.getByText(bot.botId).first().waitFor();
+      const box = page.locator("textarea");
+      await box.fill("hello from the phone");
+      await box.press("Enter");
+      await page.getByText("echo: hello from the phone").waitFor({ timeout: 15_000 });
+      assert.deepEqual(errors, []);
+      assert.deepEqual(await sandbox.violations(), []);
+      await wl.stop();
+      await running;
+    } finally {
+      await wl.close();
+      await browser.close();
+      await sandbox.close();
+      await Deno.remove(home, { recursive: true });
+    }
+  },
+});
