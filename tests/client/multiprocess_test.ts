@@ -96,3 +96,56 @@ Deno.test("two processes on one data dir: one polls, the other takes over, nothi
     await rig.close();
   }
 });
+
+Deno.test("two processes with the message store: the watcher sees every message once, then takes over", async () => {
+  const rig = await startRig();
+  const bots: ReturnType<typeof spawnBot>[] = [];
+  try {
+    await rig.login();
+    await rig.wl.close();
+    const { dir, sandbox } = rig;
+    const a = spawnBot(dir, sandbox.baseUrl, sandbox.cdnBaseUrl, "A", true);
+    bots.push(a);
+    await until(() => a.lines.some((l) => l.role === "primary"));
+    const b = spawnBot(dir, sandbox.baseUrl, sandbox.cdnBaseUrl, "B", true);
+    bots.push(b);
+    await until(() => b.lines.some((l) => l.role === "store_watcher"));
+
+    const first: string[] = [];
+    for (let i = 0; i < 15; i++) {
+      first.push((await sandbox.injectMessage({ text: `m${i}` })).messageId);
+    }
+    const idsOf = (lines: Line[]) => lines.filter((l) => l.id).map((l) => l.id!);
+    // The primary polls and stores; the secondary's onMessage gets each row from the store.
+    await until(() => idsOf(a.lines).length >= 15 && idsOf(b.lines).length >= 15);
+
+    a.child.kill("SIGTERM");
+    assert.equal((await a.child.status).code, 0);
+    await a.done;
+    const second: string[] = [];
+    for (let i = 15; i < 30; i++) {
+      second.push((await sandbox.injectMessage({ text: `m${i}` })).messageId);
+    }
+    await until(() => idsOf(b.lines).length >= 30);
+    assert.ok(b.lines.some((l) => l.role === "primary"), "the watcher takes over polling");
+    await new Promise((r) => setTimeout(r, 300));
+    assert.deepEqual([...idsOf(a.lines)].sort(), [...first].sort());
+    assert.deepEqual(
+      [...idsOf(b.lines)].sort(),
+      [...first, ...second].sort(),
+      "the secondary handles every message exactly once",
+    );
+    assert.deepEqual(await sandbox.violations(), []);
+  } finally {
+    for (const bot of bots) {
+      try {
+        bot.child.kill("SIGTERM");
+      } catch {
+        // Already exited.
+      }
+      await bot.child.status;
+      await bot.done;
+    }
+    await rig.close();
+  }
+});
