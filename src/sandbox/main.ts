@@ -86,20 +86,32 @@ export async function runSandboxCli(args: string[]): Promise<Sandbox | undefined
     return undefined;
   }
   const sandbox = await startSandbox(options);
-  console.log(
-    [
-      "WeiLink iLink sandbox is running",
-      `  API base:     ${sandbox.baseUrl}`,
-      `  CDN base:     ${sandbox.cdnBaseUrl}`,
-      `  Phone page:   ${sandbox.phoneUrl}`,
-      `  Control API:  ${sandbox.controlUrl}`,
-      "",
-      "Point WeiLink at it:",
-      `  export WEILINK_BASE_URL=${sandbox.baseUrl}`,
-      `  export WEILINK_CDN_BASE_URL=${sandbox.cdnBaseUrl}`,
-    ].join("\n"),
-  );
+  console.log(describeSandbox(sandbox).join("\n"));
   return sandbox;
+}
+
+/**
+ * The lines that introduce a running sandbox to a person: its URLs and the environment that points
+ * WeiLink at it.
+ *
+ * @example
+ * ```ts ignore
+ * const sandbox = await startSandbox();
+ * console.log(describeSandbox(sandbox).join("\n"));
+ * ```
+ */
+export function describeSandbox(sandbox: Sandbox): string[] {
+  return [
+    "WeiLink iLink sandbox is running",
+    `  API base:     ${sandbox.baseUrl}`,
+    `  CDN base:     ${sandbox.cdnBaseUrl}`,
+    `  Phone page:   ${sandbox.phoneUrl}`,
+    `  Control API:  ${sandbox.controlUrl}`,
+    "",
+    "Point WeiLink at it:",
+    `  export WEILINK_BASE_URL=${sandbox.baseUrl}`,
+    `  export WEILINK_CDN_BASE_URL=${sandbox.cdnBaseUrl}`,
+  ];
 }
 
 if (import.meta.main) {

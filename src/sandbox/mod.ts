@@ -15,7 +15,7 @@
  */
 
 export { startSandbox } from "./server.ts";
-export { runSandboxCli } from "./main.ts";
+export { describeSandbox, runSandboxCli } from "./main.ts";
 export type {
   ConfirmedLogin,
   ConfirmLoginOptions,

@@ -54,19 +54,11 @@ export function untilAborted(signal: AbortSignal): Promise<void> {
 /** Starts the sandbox, prints its URLs and serves until interrupted. */
 export async function runSandbox(ctx: CommandContext): Promise<number> {
   const options = sandboxOptions(ctx);
-  const { startSandbox } = await import("../../sandbox/mod.ts");
+  const { describeSandbox, startSandbox } = await import("../../sandbox/mod.ts");
   const sandbox = await startSandbox(options);
   try {
     ctx.out.result(sandboxUrls(sandbox), () => [
-      "WeiLink iLink sandbox is running",
-      `  API base:     ${sandbox.baseUrl}`,
-      `  CDN base:     ${sandbox.cdnBaseUrl}`,
-      `  Phone page:   ${sandbox.phoneUrl}`,
-      `  Control API:  ${sandbox.controlUrl}`,
-      "",
-      "Point WeiLink at it:",
-      `  export WEILINK_BASE_URL=${sandbox.baseUrl}`,
-      `  export WEILINK_CDN_BASE_URL=${sandbox.cdnBaseUrl}`,
+      ...describeSandbox(sandbox),
       "",
       "Press Ctrl-C to stop.",
     ]);
