@@ -1,15 +1,34 @@
 /**
- * The MCP server: the tool registry served with the official SDK over stdio, streamable HTTP
- * (`/mcp`) or the legacy HTTP+SSE transport (`/sse`, `/sse/messages/`).
+ * The MCP server: the tool registry served with the official SDK over stdio. The HTTP transports
+ * (`mcp_http.ts`) build on {@linkcode createMcpServer} from here.
+ *
+ * This module is on the cold-start path of `weilink mcp`: it imports only the SDK server, the
+ * zod-free tool catalog and, when serving, the stdio transport. The HTTP transports, Hono, the
+ * registry and the client are loaded elsewhere and later, so that they stay out of its module
+ * graph.
  *
  * @module
  */
 
-import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
-import type { Hono } from "hono";
-import type { ToolRegistry } from "./tools.ts";
+import { Server } from "@modelcontextprotocol/sdk/server/index.js";
+import { getParseErrorMessage } from "@modelcontextprotocol/sdk/server/zod-compat.js";
+import {
+  type CallToolRequest,
+  CallToolRequestSchema,
+  type CallToolResult,
+  ErrorCode,
+  ListToolsRequestSchema,
+  McpError,
+} from "@modelcontextprotocol/sdk/types.js";
+import { AjvJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/ajv-provider.js";
+import type {
+  JsonSchemaType,
+  jsonSchemaValidator,
+} from "@modelcontextprotocol/sdk/validation/types.js";
+import type { ToolDefinition, ToolRegistry } from "./tools.ts";
+import { TOOL_LISTINGS, type ToolListing } from "./tool_catalog.ts";
 import { toToolError } from "./tool_errors.ts";
+import { startupMark, startupTracing } from "./startup_trace.ts";
 
 /** Name and version announced in `initialize`. */
 export interface ServerInfo {
@@ -19,49 +38,106 @@ export interface ServerInfo {
   version: string;
 }
 
+/**
+ * The tool registry, built on first need. Listing tools needs only the zod-free catalog; the
+ * registry (and with it the zod schemas) is loaded by the first tool call.
+ */
+export type RegistrySource = () => Promise<ToolRegistry>;
+
 const INSTRUCTIONS = "WeiLink connects this agent to WeChat through a bot (iLink protocol). " +
   "If `sessions` shows no connected session, call `login` and show the returned qr_url to the " +
   "user, then call `login` again until it is confirmed. Use `recv` to wait for messages and " +
   "`send` to reply (only to users who wrote in the last 24 hours, at most 10 replies per " +
   "user message). `history` searches past messages; `download` saves received media.";
 
-/** Build an MCP server exposing every tool of `registry`. One per connection (SDK rule). */
-export function createMcpServer(registry: ToolRegistry, info: ServerInfo): McpServer {
-  const server = new McpServer(info, {
-    capabilities: { tools: {} },
+const LISTINGS: ReadonlyMap<string, ToolListing> = new Map(TOOL_LISTINGS.map((t) => [t.name, t]));
+
+let ajv: AjvJsonSchemaValidator | undefined;
+
+/**
+ * The SDK's JSON Schema validator, built on first use. The server only needs one for
+ * elicitation, which these tools never use, and building Ajv costs several milliseconds per
+ * server (one server per HTTP session).
+ */
+const lazyValidator: jsonSchemaValidator = {
+  getValidator: (schema: JsonSchemaType) =>
+    (ajv ??= new AjvJsonSchemaValidator()).getValidator(schema),
+};
+
+/**
+ * Build an MCP server exposing every tool. One per connection (SDK rule).
+ *
+ * It answers like the SDK's `McpServer` with the tools registered from their zod schemas (same
+ * capabilities, listing, validation and error texts), but lists the precomputed JSON Schemas of
+ * `tool_catalog.ts` and validates with zod only once a tool is called, so that neither the zod
+ * schemas nor their JSON Schema conversion are on the path of `initialize` and `tools/list`.
+ */
+export function createMcpServer(registry: RegistrySource, info: ServerInfo): Server {
+  const server = new Server(info, {
+    // McpServer announces `listChanged` for its tools; so does this server.
+    capabilities: { tools: { listChanged: true } },
     instructions: INSTRUCTIONS,
+    jsonSchemaValidator: lazyValidator,
   });
-  for (const tool of registry.tools) {
-    server.registerTool(
-      tool.name,
-      {
-        description: tool.description,
-        inputSchema: tool.input,
-        outputSchema: tool.output,
-        annotations: {
-          readOnlyHint: tool.readOnly,
-          destructiveHint: tool.name === "logout",
-          openWorldHint: !tool.readOnly,
-        },
-      },
-      // The SDK has validated the arguments against `tool.input` already.
-      async (args: unknown): Promise<CallToolResult> => {
-        try {
-          const output = await tool.run(args as never) as Record<string, unknown>;
-          return {
-            content: [{ type: "text", text: JSON.stringify(output) }],
-            structuredContent: output,
-          };
-        } catch (error) {
-          return {
-            content: [{ type: "text", text: toToolError(error).message }],
-            isError: true,
-          };
+  server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: [...TOOL_LISTINGS] }));
+  server.setRequestHandler(
+    CallToolRequestSchema,
+    async (request: CallToolRequest): Promise<CallToolResult> => {
+      const { name } = request.params;
+      try {
+        if (!LISTINGS.has(name)) {
+          throw new McpError(ErrorCode.InvalidParams, `Tool ${name} not found`);
         }
-      },
-    );
-  }
+        const tool = (await registry()).get(name);
+        if (!tool) throw new McpError(ErrorCode.InvalidParams, `Tool ${name} not found`);
+        const args = await validate(tool, "input", request.params.arguments ?? {});
+        const result = await runTool(tool, args);
+        // A task-augmented request gets the result unchecked, as from McpServer.
+        if (!request.params.task && !result.isError) {
+          await validate(tool, "output", result.structuredContent);
+        }
+        return result;
+      } catch (error) {
+        return {
+          content: [{ type: "text", text: error instanceof Error ? error.message : String(error) }],
+          isError: true,
+        };
+      }
+    },
+  );
   return server;
+}
+
+/** Parse with the tool's zod schema; failures read as McpServer's. */
+async function validate(
+  tool: ToolDefinition,
+  io: "input" | "output",
+  value: unknown,
+): Promise<unknown> {
+  const parsed = await tool[io].safeParseAsync(value);
+  if (parsed.success) return parsed.data;
+  const detail = getParseErrorMessage(parsed.error);
+  throw new McpError(
+    ErrorCode.InvalidParams,
+    io === "input"
+      ? `Input validation error: Invalid arguments for tool ${tool.name}: ${detail}`
+      : `Output validation error: Invalid structured content for tool ${tool.name}: ${detail}`,
+  );
+}
+
+async function runTool(tool: ToolDefinition, args: unknown): Promise<CallToolResult> {
+  try {
+    const output = await tool.run(args as never) as Record<string, unknown>;
+    return {
+      content: [{ type: "text", text: JSON.stringify(output) }],
+      structuredContent: output,
+    };
+  } catch (error) {
+    return {
+      content: [{ type: "text", text: toToolError(error).message }],
+      isError: true,
+    };
+  }
 }
 
 /** A running stdio server. */
@@ -72,17 +148,29 @@ export interface StdioServing {
   close(): Promise<void>;
 }
 
+/** Options of {@linkcode serveStdio}. */
+export interface StdioOptions {
+  /** Called once the client has finished the `initialize` handshake. */
+  onInitialized?: () => void;
+}
+
 /**
  * Serve over stdin/stdout. Only JSON-RPC may reach stdout: callers route every log to stderr
  * (see `mod.ts`).
  */
-export async function serveStdio(registry: ToolRegistry, info: ServerInfo): Promise<StdioServing> {
+export async function serveStdio(
+  registry: RegistrySource,
+  info: ServerInfo,
+  options: StdioOptions = {},
+): Promise<StdioServing> {
   const [{ StdioServerTransport }, { default: process }] = await Promise.all([
     import("@modelcontextprotocol/sdk/server/stdio.js"),
     import("node:process"),
   ]);
   const server = createMcpServer(registry, info);
+  if (options.onInitialized) server.oninitialized = options.onInitialized;
   const transport = new StdioServerTransport();
+  if (startupTracing()) traceAnswers(transport);
   const finished = Promise.withResolvers<void>();
   transport.onclose = () => finished.resolve();
   // The SDK transport does not watch for end of input; a client closing our stdin means it is gone.
@@ -99,121 +187,11 @@ export async function serveStdio(registry: ToolRegistry, info: ServerInfo): Prom
   };
 }
 
-/** The Hono routes of the HTTP transports, and a way to end their sessions. */
-export interface McpHttpRoutes {
-  /** Routes: `/mcp` (streamable HTTP) and `/sse`, `/sse/messages/` (legacy). */
-  app: Hono;
-  /** Close every open MCP session. */
-  close(): Promise<void>;
-}
-
-/** Most concurrent sessions kept; the oldest is dropped beyond that. */
-const MAX_SESSIONS = 64;
-
-/**
- * Mount the MCP HTTP transports on a new Hono app. Security middleware (Host/Origin/token) is
- * added by the caller in front of these routes.
- */
-export async function createMcpHttpRoutes(
-  registry: ToolRegistry,
-  info: ServerInfo,
-  transport: "streamable-http" | "sse",
-): Promise<McpHttpRoutes> {
-  const { Hono } = await import("hono");
-  const app = new Hono();
-  const sessions = new Map<string, { close(): Promise<void> }>();
-  const remember = (id: string, session: { close(): Promise<void> }) => {
-    sessions.set(id, session);
-    if (sessions.size > MAX_SESSIONS) {
-      const [oldest] = sessions.keys();
-      if (oldest !== undefined) {
-        const victim = sessions.get(oldest);
-        sessions.delete(oldest);
-        void victim?.close();
-      }
-    }
-  };
-
-  if (transport === "streamable-http") {
-    const { WebStandardStreamableHTTPServerTransport } = await import(
-      "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js"
-    );
-    type Live = InstanceType<typeof WebStandardStreamableHTTPServerTransport>;
-    const live = new Map<string, Live>();
-    app.all("/mcp", async (c) => {
-      const id = c.req.header("mcp-session-id");
-      if (id) {
-        const existing = live.get(id);
-        if (!existing) {
-          return c.json({
-            jsonrpc: "2.0",
-            error: { code: -32001, message: `Session "${id}" not found` },
-            id: null,
-          }, 404);
-        }
-        return existing.handleRequest(c.req.raw);
-      }
-      if (c.req.method !== "POST") {
-        return c.json({
-          jsonrpc: "2.0",
-          error: { code: -32000, message: "Missing mcp-session-id header" },
-          id: null,
-        }, 400);
-      }
-      // A POST without a session id must be `initialize`; the transport rejects anything else.
-      const server = createMcpServer(registry, info);
-      const t: Live = new WebStandardStreamableHTTPServerTransport({
-        sessionIdGenerator: () => crypto.randomUUID(),
-        onsessioninitialized: (sid: string) => {
-          live.set(sid, t);
-          remember(sid, { close: () => server.close() });
-        },
-        onsessionclosed: (sid: string) => {
-          live.delete(sid);
-          sessions.delete(sid);
-        },
-      });
-      t.onclose = () => {
-        if (t.sessionId) {
-          live.delete(t.sessionId);
-          sessions.delete(t.sessionId);
-        }
-      };
-      await server.connect(t);
-      const response = await t.handleRequest(c.req.raw);
-      if (!t.sessionId) await server.close();
-      return response;
-    });
-  } else {
-    const { WebSseServerTransport } = await import("./sse_transport.ts");
-    const live = new Map<string, InstanceType<typeof WebSseServerTransport>>();
-    app.get("/sse", async () => {
-      const t = new WebSseServerTransport("/sse/messages/");
-      const server = createMcpServer(registry, info);
-      live.set(t.sessionId, t);
-      remember(t.sessionId, { close: () => server.close() });
-      t.onclose = () => {
-        live.delete(t.sessionId);
-        sessions.delete(t.sessionId);
-      };
-      const response = t.response();
-      await server.connect(t);
-      return response;
-    });
-    app.post("/sse/messages/", (c) => {
-      const id = c.req.query("sessionId") ?? "";
-      const t = live.get(id);
-      if (!t) return c.text(`Session "${id}" not found`, 404);
-      return t.handlePost(c.req.raw);
-    });
-  }
-
-  return {
-    app,
-    async close() {
-      const all = [...sessions.values()];
-      sessions.clear();
-      await Promise.allSettled(all.map((s) => s.close()));
-    },
+/** Start-up trace: mark each answer the server writes. */
+function traceAnswers(transport: { send(message: object, options?: unknown): Promise<void> }) {
+  const send = transport.send.bind(transport);
+  transport.send = (message, options) => {
+    if ("id" in message) startupMark(`answered request ${String(message.id)}`);
+    return send(message, options);
   };
 }

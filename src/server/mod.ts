@@ -29,6 +29,7 @@ import type { ToolContext, ToolRegistry } from "./tools.ts";
 import type { ServerInfo } from "./mcp.ts";
 import type { WeiLinkBackend } from "./backend.ts";
 import { assertSafeBind } from "./http_guard.ts";
+import { startupMark } from "./startup_trace.ts";
 
 /** MCP transport names; `http` is an alias of `streamable-http`. */
 export type McpTransport = "stdio" | "streamable-http" | "http" | "sse";
@@ -94,12 +95,19 @@ export async function serveMcp(options: ServeOptions = {}): Promise<ServerHandle
     );
   }
   if (transport === "stdio") {
+    startupMark("serving MCP on stdio");
     // Keep stdout for JSON-RPC even if a dependency logs with console.log.
     routeConsoleToStderr();
-    const runtime = await createRuntime(options);
+    const runtime = createRuntime(options);
+    // Only the SDK and the zod-free tool catalog stand between start and the first answers: the
+    // registry, its zod schemas, the client and its store load once the client has finished the
+    // handshake (or on the first tool call, whichever comes first).
     const { serveStdio } = await import("./mcp.ts");
-    const stdio = await serveStdio(runtime.registry, SERVER_INFO);
-    runtime.warmUp();
+    startupMark("MCP SDK loaded");
+    const stdio = await serveStdio(runtime.registry, SERVER_INFO, {
+      onInitialized: () => runtime.warmUp(),
+    });
+    startupMark("stdio transport connected");
     banner(options, `WeiLink MCP server ${SERVER_INFO.version} on stdio`);
     const finished = stdio.finished.then(() => runtime.close());
     const handle: ServerHandle = {
@@ -115,9 +123,9 @@ export async function serveMcp(options: ServeOptions = {}): Promise<ServerHandle
   }
 
   const http = resolveHttp(options);
-  const runtime = await createRuntime(options);
+  const runtime = createRuntime(options);
   const [{ createMcpHttpRoutes }, { guard, allowedHostNames }, { Hono }] = await Promise.all([
-    import("./mcp.ts"),
+    import("./mcp_http.ts"),
     import("./http_guard.ts"),
     import("hono"),
   ]);
@@ -152,12 +160,13 @@ export async function serveMcp(options: ServeOptions = {}): Promise<ServerHandle
  */
 export async function serveOpenApi(options: ServeOptions = {}): Promise<ServerHandle> {
   const http = resolveHttp(options);
-  const runtime = await createRuntime(options);
-  const [{ createOpenApiApp }, { guard, allowedHostNames }] = await Promise.all([
+  const runtime = createRuntime(options);
+  const [{ createOpenApiApp }, { guard, allowedHostNames }, registry] = await Promise.all([
     import("./openapi.ts"),
     import("./http_guard.ts"),
+    runtime.registry(),
   ]);
-  const app = createOpenApiApp(runtime.registry, SERVER_INFO, {
+  const app = createOpenApiApp(registry, SERVER_INFO, {
     bearer: Boolean(http.token),
     guard: guard({
       hosts: allowedHostNames(http.host),
@@ -191,46 +200,63 @@ function resolveHttp(options: ServeOptions): HttpSettings {
 }
 
 interface Runtime {
-  registry: ToolRegistry;
-  /** Start opening the client in the background. */
+  /** The tool registry, built on first need (it loads the zod schemas). */
+  registry(): Promise<ToolRegistry>;
+  /** Start building the registry and opening the client in the background. */
   warmUp(): void;
   close(): Promise<void>;
 }
 
 /** The registry over a lazily opened client, shared by all connections of one server. */
-async function createRuntime(options: ServeOptions): Promise<Runtime> {
-  const { createToolRegistry } = await import("./tools.ts");
+function createRuntime(options: ServeOptions): Runtime {
   let opened: Promise<WeiLinkBackend> | undefined;
+  let built: Promise<ToolRegistry> | undefined;
   let closed: Promise<void> | undefined;
   let warmUpTimer: ReturnType<typeof setTimeout> | undefined;
+  // Nothing may be opened after close(): a client would poll forever with nobody left to close it.
+  const refuseClosed = () => Promise.reject(new Error("Cannot use the server: it is closed"));
   const open = () => {
-    // A client opened after close() would poll forever with nobody left to close it.
-    if (closed) return Promise.reject(new Error("Cannot use the server: it is closed"));
-    return opened ??= import("./backend.ts").then(({ openWeiLinkBackend }) =>
-      openWeiLinkBackend({
+    if (closed) return refuseClosed();
+    return opened ??= import("./backend.ts").then(({ openWeiLinkBackend }) => {
+      startupMark("client and store modules loaded");
+      return openWeiLinkBackend({
         ...(options.basePath !== undefined ? { basePath: options.basePath } : {}),
         ...(options.baseUrl !== undefined ? { baseUrl: options.baseUrl } : {}),
         ...(options.cdnBaseUrl !== undefined ? { cdnBaseUrl: options.cdnBaseUrl } : {}),
         logLevel: options.logLevel ?? "info",
-      })
-    );
+      });
+    }).then((backend) => {
+      startupMark("client opened");
+      return backend;
+    });
   };
   const context: ToolContext = {
     backend: open,
     downloadDir: `${options.basePath ?? defaultHome()}/downloads`,
   };
-  const registry = createToolRegistry(context);
+  const registry = () => {
+    if (closed) return refuseClosed();
+    return built ??= import("./tools.ts").then(({ createToolRegistry }) => {
+      const created = createToolRegistry(context);
+      startupMark("tool registry built");
+      return created;
+    });
+  };
   return {
     registry,
     warmUp() {
-      // Opening the client reads the data directory and the store; start it once the transport
-      // is up so the first tool call does not pay for all of it.
-      warmUpTimer = setTimeout(() => void open().catch(() => {}), 0);
+      // The registry and the client (data directory, store, polling) are needed by the first
+      // tool call; start on them once the transport is up and idle, so that call does not pay
+      // for all of it and the answers before it are not held up.
+      warmUpTimer ??= setTimeout(() => {
+        void registry().catch(() => {});
+        void open().catch(() => {});
+      }, 0);
     },
     close() {
       return closed ??= (async () => {
         clearTimeout(warmUpTimer);
-        registry.dispose();
+        if (built) (await built.catch(() => undefined))?.dispose();
         if (opened) await (await opened.catch(() => undefined))?.close();
       })();
     },

@@ -14,6 +14,7 @@ import type { Message, SendResult } from "../models.ts";
 import { inputs, type MessageJson, messageTypeNames, outputs } from "./schemas.ts";
 import type { ToolInput, ToolName, ToolOutput } from "./schemas.ts";
 import { ToolError, toToolError } from "./tool_errors.ts";
+import { DESCRIPTIONS, READ_ONLY } from "./tool_catalog.ts";
 
 export { ToolError, type ToolErrorKind, toToolError } from "./tool_errors.ts";
 export type { MessageJson, ToolInput, ToolName, ToolOutput } from "./schemas.ts";
@@ -146,30 +147,6 @@ export interface ToolRegistry {
   /** Stop a pending login and forget cached messages. */
   dispose(): void;
 }
-
-const DESCRIPTIONS: Record<ToolName, string> = {
-  recv: "Wait up to `timeout` seconds for new WeChat messages to the bot and return them. " +
-    "Media messages can then be saved with the download tool.",
-  send: "Send a WeChat message to a user: text and/or media read from local files " +
-    "(image, file, video, voice). Each part is sent as its own message. A bot can only reply " +
-    "to users who wrote to it in the last 24 hours, at most 10 times per user message; " +
-    "`remaining` tells how many replies are left.",
-  download: "Save the media (image, voice, file or video) of a received message to a local " +
-    "file and return its path.",
-  history: "Search stored messages (received and sent), newest first, by user, bot, type, " +
-    "direction, time range or text.",
-  sessions: "List the bot sessions with their bot id, connection state and which one is the " +
-    "default.",
-  login: "Log a bot session in with a WeChat QR code. The first call returns `pending` with " +
-    "`qr_url` for the user to scan; call again to wait for `scanned`, then `confirmed` (or " +
-    "`expired`: call again for a new code).",
-  logout: "Log a session out and delete its stored credentials.",
-  rename_session: "Rename a session.",
-  set_default: "Choose the session used when none is named.",
-  send_typing: "Show the typing indicator to a user (or clear it with `cancel`).",
-};
-
-const READ_ONLY: ReadonlySet<ToolName> = new Set(["history", "sessions"]);
 
 /** Most recently received messages kept for `download` when the store is off. */
 const RECENT_LIMIT = 1000;

@@ -1,0 +1,109 @@
+/**
+ * What a client sees of each tool before calling it: name, description, MCP annotations and the
+ * JSON Schemas of its input and output, in listing order.
+ *
+ * This module imports no zod. The JSON Schemas come precomputed from `tool_schemas.json`, so an
+ * MCP server can answer `tools/list` without building the zod schemas of `schemas.ts` or
+ * converting them; those are loaded on the first tool call, which validates with them. The test
+ * `tests/server/tool_catalog_test.ts` checks that the JSON file equals what `z.toJSONSchema` makes
+ * of the zod schemas (and regenerates it with `UPDATE_TOOL_SCHEMAS=1`), so the two cannot drift.
+ *
+ * @module
+ */
+
+import schemas from "./tool_schemas.json" with { type: "json" };
+import type { ToolName } from "./schemas.ts";
+
+/** A JSON Schema object. */
+export type JsonSchemaObject = { type: "object"; [key: string]: unknown };
+
+/** MCP tool annotations. */
+export interface ToolAnnotations {
+  /** The tool changes nothing. */
+  readOnlyHint: boolean;
+  /** The tool may delete something. */
+  destructiveHint: boolean;
+  /** The tool talks to the outside world. */
+  openWorldHint: boolean;
+}
+
+/** One tool as MCP `tools/list` reports it. */
+export interface ToolListing {
+  /** Tool name as clients call it. */
+  name: ToolName;
+  /** What the tool does, for the model. */
+  description: string;
+  /** JSON Schema (draft-07) of the arguments. */
+  inputSchema: JsonSchemaObject;
+  /** Behaviour hints. */
+  annotations: ToolAnnotations;
+  /** Task support: these tools answer directly, never as MCP tasks (as `McpServer` lists them). */
+  execution: { taskSupport: "forbidden" };
+  /** JSON Schema (draft-07) of `structuredContent`. */
+  outputSchema: JsonSchemaObject;
+}
+
+/** Tool names in listing order (the key order of `inputs` in `schemas.ts`). */
+export const TOOL_NAMES: readonly ToolName[] = [
+  "recv",
+  "send",
+  "download",
+  "history",
+  "sessions",
+  "login",
+  "logout",
+  "rename_session",
+  "set_default",
+  "send_typing",
+];
+
+/** Tool descriptions, shared by the MCP listing and the OpenAPI document. */
+export const DESCRIPTIONS: Readonly<Record<ToolName, string>> = {
+  recv: "Wait up to `timeout` seconds for new WeChat messages to the bot and return them. " +
+    "Media messages can then be saved with the download tool.",
+  send: "Send a WeChat message to a user: text and/or media read from local files " +
+    "(image, file, video, voice). Each part is sent as its own message. A bot can only reply " +
+    "to users who wrote to it in the last 24 hours, at most 10 times per user message; " +
+    "`remaining` tells how many replies are left.",
+  download: "Save the media (image, voice, file or video) of a received message to a local " +
+    "file and return its path.",
+  history: "Search stored messages (received and sent), newest first, by user, bot, type, " +
+    "direction, time range or text.",
+  sessions: "List the bot sessions with their bot id, connection state and which one is the " +
+    "default.",
+  login: "Log a bot session in with a WeChat QR code. The first call returns `pending` with " +
+    "`qr_url` for the user to scan; call again to wait for `scanned`, then `confirmed` (or " +
+    "`expired`: call again for a new code).",
+  logout: "Log a session out and delete its stored credentials.",
+  rename_session: "Rename a session.",
+  set_default: "Choose the session used when none is named.",
+  send_typing: "Show the typing indicator to a user (or clear it with `cancel`).",
+};
+
+/** Tools that change nothing. */
+export const READ_ONLY: ReadonlySet<ToolName> = new Set(["history", "sessions"]);
+
+/** The precomputed JSON Schemas, keyed by tool name. */
+export const TOOL_SCHEMAS: Readonly<
+  Record<ToolName, { inputSchema: JsonSchemaObject; outputSchema: JsonSchemaObject }>
+> = schemas as never;
+
+/** The MCP annotations of a tool. */
+export function toolAnnotations(name: ToolName): ToolAnnotations {
+  const readOnly = READ_ONLY.has(name);
+  return {
+    readOnlyHint: readOnly,
+    destructiveHint: name === "logout",
+    openWorldHint: !readOnly,
+  };
+}
+
+/** Every tool as `tools/list` reports it, in listing order. */
+export const TOOL_LISTINGS: readonly ToolListing[] = TOOL_NAMES.map((name) => ({
+  name,
+  description: DESCRIPTIONS[name],
+  inputSchema: TOOL_SCHEMAS[name].inputSchema,
+  annotations: toolAnnotations(name),
+  execution: { taskSupport: "forbidden" },
+  outputSchema: TOOL_SCHEMAS[name].outputSchema,
+}));
