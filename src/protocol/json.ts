@@ -8,7 +8,13 @@
  * @module
  */
 
-const ID_KEYS: ReadonlySet<string> = new Set(["message_id", "msg_id", "svr_id"]);
+/**
+ * `"<id key>" : <number>` with the number captured. The JSON number grammar is followed loosely
+ * (a bare `.` or exponent is accepted) so that malformed numbers still reach `JSON.parse` and fail
+ * there with a `SyntaxError`, as they would without the rewrite.
+ */
+const ID_NUMBER =
+  /"(?:message_id|msg_id|svr_id)"[ \t\n\r]*:[ \t\n\r]*(-?\d+(?:\.\d*)?(?:[eE][+-]?\d*)?)/g;
 
 /**
  * Parses JSON text like `JSON.parse`, except that numeric values of the keys `message_id`,
@@ -30,72 +36,20 @@ export function parseJsonLossless(text: string): unknown {
 }
 
 /**
- * Rewrites `"<id key>" : <number>` into `"<id key>" : "<number>"`, scanning the text once and
- * tracking string literals so that look-alike text inside strings stays as it is.
+ * Rewrites `"<id key>" : <number>` into `"<id key>" : "<number>"` in one regex pass.
+ *
+ * Look-alike text inside a string literal is never touched: there the opening quote of the match
+ * would be escaped, i.e. preceded by an odd run of backslashes (outside strings, valid JSON has no
+ * backslashes at all). A match whose opening quote is unescaped either starts a real key or sits
+ * in text that is not valid JSON anyway (`JSON.parse` then throws, rewritten or not).
  */
 function quoteIdNumbers(text: string): string {
   // Fast path: most bodies (QR, config, typing) carry no id at all.
-  if (!text.includes("_id")) return text;
-  let out = "";
-  let copiedUpTo = 0;
-  let i = 0;
-  const n = text.length;
-  while (i < n) {
-    const ch = text.charCodeAt(i);
-    if (ch !== 0x22 /* " */) {
-      i++;
-      continue;
-    }
-    // Scan a string literal.
-    const start = i + 1;
-    let j = start;
-    while (j < n) {
-      const c = text.charCodeAt(j);
-      if (c === 0x5c /* \ */) j += 2;
-      else if (c === 0x22) break;
-      else j++;
-    }
-    const end = j; // index of the closing quote (or n when unterminated)
-    i = j + 1;
-    if (end - start > 10 || !ID_KEYS.has(text.slice(start, end))) continue;
-    // Only a key is followed by a colon.
-    let k = i;
-    while (k < n && isSpace(text.charCodeAt(k))) k++;
-    if (text.charCodeAt(k) !== 0x3a /* : */) continue;
-    k++;
-    while (k < n && isSpace(text.charCodeAt(k))) k++;
-    const numberEnd = scanNumber(text, k);
-    if (numberEnd === k) continue;
-    out += text.slice(copiedUpTo, k) + '"' + text.slice(k, numberEnd) + '"';
-    copiedUpTo = numberEnd;
-    i = numberEnd;
-  }
-  return copiedUpTo === 0 ? text : out + text.slice(copiedUpTo);
-}
-
-function isSpace(c: number): boolean {
-  return c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
-}
-
-/** Returns the end index of a JSON number starting at `i`, or `i` when there is none. */
-function scanNumber(text: string, i: number): number {
-  let k = i;
-  if (text[k] === "-") k++;
-  const digitsStart = k;
-  while (k < text.length && isDigit(text.charCodeAt(k))) k++;
-  if (k === digitsStart) return i;
-  if (text[k] === ".") {
-    k++;
-    while (k < text.length && isDigit(text.charCodeAt(k))) k++;
-  }
-  if (text[k] === "e" || text[k] === "E") {
-    k++;
-    if (text[k] === "+" || text[k] === "-") k++;
-    while (k < text.length && isDigit(text.charCodeAt(k))) k++;
-  }
-  return k;
-}
-
-function isDigit(c: number): boolean {
-  return c >= 0x30 && c <= 0x39;
+  if (!text.includes('_id"')) return text;
+  return text.replace(ID_NUMBER, (match: string, digits: string, offset: number) => {
+    let backslashes = 0;
+    for (let k = offset - 1; k >= 0 && text.charCodeAt(k) === 0x5c /* \ */; k--) backslashes++;
+    if (backslashes % 2 === 1) return match;
+    return match.slice(0, match.length - digits.length) + '"' + digits + '"';
+  });
 }
