@@ -1367,9 +1367,11 @@ export class WeiLink {
     const run = async () => {
       const handlers = [...this.#handlers];
       for (const msg of messages) {
-        for (const [i, handler] of handlers.entries()) {
+        for (let i = 0; i < handlers.length; i++) {
           try {
-            await handler(msg);
+            const result = handlers[i]!(msg);
+            // Synchronous handlers (the common case) skip a microtask turn per message.
+            if (isThenable(result)) await result;
           } catch (err) {
             this.#logger.error(
               `Message handler #${i + 1} failed on message ${msg.messageId ?? "?"}: ${
@@ -1577,4 +1579,9 @@ function mediaField(m: Message): Pick<Message, "image" | "voice" | "file" | "vid
   else if (m.file) out.file = m.file;
   else if (m.video) out.video = m.video;
   return out;
+}
+
+/** Whether a handler returned something to wait for (a promise or any other thenable). */
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown> | undefined)?.then === "function";
 }

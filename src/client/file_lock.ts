@@ -3,9 +3,10 @@
  *
  * The Python version locks `.poll.lock` and `.data.lock` with `fcntl.flock` (exclusive, and
  * `LOCK_NB` for the try-lock). Deno 2.x has stable `Deno.FsFile.lock(exclusive)` and
- * `Deno.FsFile.tryLock(exclusive)`; on Linux and macOS they call `flock(2)` on the file's
- * descriptor (`tryLock(true)` is `flock(fd, LOCK_EX | LOCK_NB)`, verified with strace on Deno
- * 2.9.6), so a Deno process and a Python process exclude each other on the same lock file.
+ * `Deno.FsFile.tryLockSync(exclusive)`; on Linux and macOS they call `flock(2)` on the file's
+ * descriptor (`tryLockSync(true)` is `flock(fd, LOCK_EX | LOCK_NB)`, `unlockSync()` is
+ * `flock(fd, LOCK_UN)`, verified with strace on Deno 2.9.6), so a Deno process and a Python process
+ * exclude each other on the same lock file.
  *
  * flock belongs to the open file description, not to the caller: two `lock()` calls on the same
  * descriptor both succeed, and two descriptors of the same file opened in one process exclude each
@@ -106,8 +107,8 @@ export class FileLock {
     if (this.#held) return false;
     this.#held = true;
     try {
-      const file = await this.#ensureFile();
-      if (await file.tryLock(true)) return true;
+      const file = this.#file ?? await this.#ensureFile();
+      if (file.tryLockSync(true)) return true;
     } catch (error) {
       this.#releaseLocal();
       throw error;
@@ -124,8 +125,10 @@ export class FileLock {
       this.#held = true;
     }
     try {
-      const file = await this.#ensureFile();
-      await file.lock(true);
+      const file = this.#file ?? await this.#ensureFile();
+      // Uncontended (the usual case), a non-blocking flock answers at once and saves a round trip
+      // through the async op pool; only a lock held by another process waits there.
+      if (!file.tryLockSync(true)) await file.lock(true);
     } catch (error) {
       this.#releaseLocal();
       throw error;
@@ -133,13 +136,17 @@ export class FileLock {
   }
 
   /** Release the lock held by the caller. */
-  async unlock(): Promise<void> {
-    if (!this.#held) return;
+  unlock(): Promise<void> {
+    if (!this.#held) return Promise.resolve();
     try {
-      if (this.#file && !this.#closed) await this.#file.unlock();
+      // Releasing a flock never blocks, so it needs no trip through the async op pool.
+      if (this.#file && !this.#closed) this.#file.unlockSync();
+    } catch (error) {
+      return Promise.reject(error);
     } finally {
       this.#releaseLocal();
     }
+    return Promise.resolve();
   }
 
   /** Run `fn` while holding the lock (blocking acquire), releasing it afterwards. */
