@@ -34,6 +34,19 @@ function spawnBot(dir: string, baseUrl: string, cdnBaseUrl: string, label: strin
   return { child, lines, done };
 }
 
+/** Stops every bot still running and waits for its output to end. */
+async function stopBots(bots: ReturnType<typeof spawnBot>[]): Promise<void> {
+  for (const bot of bots) {
+    try {
+      bot.child.kill("SIGTERM");
+    } catch {
+      // Already exited.
+    }
+    await bot.child.status;
+    await bot.done;
+  }
+}
+
 async function until(check: () => boolean, ms = 15_000): Promise<void> {
   const end = Date.now() + ms;
   while (!check()) {
@@ -84,15 +97,7 @@ Deno.test("two processes on one data dir: one polls, the other takes over, nothi
     await readJson(`${dir}/default/contexts.json`);
     assert.deepEqual(await sandbox.violations(), []);
   } finally {
-    for (const bot of bots) {
-      try {
-        bot.child.kill("SIGTERM");
-      } catch {
-        // Already exited.
-      }
-      await bot.child.status;
-      await bot.done;
-    }
+    await stopBots(bots);
     await rig.close();
   }
 });
@@ -137,15 +142,7 @@ Deno.test("two processes with the message store: the watcher sees every message 
     );
     assert.deepEqual(await sandbox.violations(), []);
   } finally {
-    for (const bot of bots) {
-      try {
-        bot.child.kill("SIGTERM");
-      } catch {
-        // Already exited.
-      }
-      await bot.child.status;
-      await bot.done;
-    }
+    await stopBots(bots);
     await rig.close();
   }
 });
