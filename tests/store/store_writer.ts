@@ -20,5 +20,8 @@ for (let i = 0; i < Number(count); i += 20) {
       create_time_ms: Date.now(),
       item_list: [{ type: 1, text_item: { text: `child ${i + j}` } }],
     }, "bot@im.bot")));
+  // A short pause between batches keeps the writes spread out, so the parent reliably sees the
+  // child half-way through even on a loaded machine.
+  await new Promise((resolve) => setTimeout(resolve, 2));
 }
 store.close();
