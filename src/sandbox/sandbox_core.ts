@@ -103,6 +103,22 @@ interface InboundRecord {
   wire: WireBody;
 }
 
+/**
+ * Index of the first record with `seq > after`. `inbound` is in increasing `seq` order (records
+ * are only ever appended, each with the next `seq`), so a binary search finds it: a poll costs
+ * O(log n) in the bot's history instead of a scan of all of it.
+ */
+function firstAfter(inbound: readonly InboundRecord[], after: number): number {
+  let lo = 0;
+  let hi = inbound.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (inbound[mid]!.seq > after) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
 /** One line of the phone page's chat view. */
 export interface ChatEvent {
   index: number;
@@ -720,7 +736,8 @@ export class SandboxCore {
     while (true) {
       const expired = this.expiredBody(bot);
       if (expired) return expired;
-      const msgs = bot.inbound.filter((m) => m.seq > after).slice(0, UPDATES_BATCH);
+      const start = firstAfter(bot.inbound, after);
+      const msgs = bot.inbound.slice(start, start + UPDATES_BATCH);
       const left = deadline - Date.now();
       if (msgs.length > 0 || left <= 0 || held.aborted) {
         const last = msgs.at(-1)?.seq ?? after;
