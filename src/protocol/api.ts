@@ -190,6 +190,10 @@ export class ILinkApi {
   readonly #routeTag: string | undefined;
   readonly #baseInfo: WireBaseInfo;
   readonly #clientVersion: string = clientVersionHeader(SDK_VERSION);
+  /** `Authorization` value, built once (empty when there is no token). */
+  readonly #authorization: string;
+  /** Bot endpoint URLs by endpoint name, joined once per instance. */
+  readonly #urls = new Map<string, string>();
 
   /** Creates a client; nothing is sent until a method is called. */
   constructor(options: ILinkApiOptions = {}) {
@@ -199,6 +203,7 @@ export class ILinkApi {
     // Calling the global fetch unbound throws "Illegal invocation" in browsers.
     this.#fetch = options.fetch ?? ((input, init) => fetch(input, init));
     this.#routeTag = options.routeTag;
+    this.#authorization = this.#token ? `Bearer ${this.#token}` : "";
     this.#baseInfo = {
       channel_version: options.channelVersion ?? SDK_VERSION,
       bot_agent: `WeiLink/${SDK_VERSION}`,
@@ -303,11 +308,10 @@ export class ILinkApi {
       }
       throw err;
     }
-    return {
-      ...res,
-      msgs: Array.isArray(res.msgs) ? res.msgs : [],
-      get_updates_buf: res.get_updates_buf || cursor,
-    };
+    // `res` is a fresh object parsed from this response: normalised in place, not copied.
+    if (!Array.isArray(res.msgs)) res.msgs = [];
+    if (!res.get_updates_buf) res.get_updates_buf = cursor;
+    return res;
   }
 
   /**
@@ -364,7 +368,7 @@ export class ILinkApi {
    * @throws {ILinkError} When the answer has neither `upload_param` nor `upload_full_url`.
    */
   async getUploadUrl(req: Omit<GetUploadUrlRequest, "base_info">): Promise<GetUploadUrlResponse> {
-    const res = await this.#post<GetUploadUrlResponse>("getuploadurl", req, TIMEOUTS.send);
+    const res = await this.#post<GetUploadUrlResponse>("getuploadurl", { ...req }, TIMEOUTS.send);
     if (!res.upload_param && !res.upload_full_url) {
       throw new ILinkError(
         "getuploadurl",
@@ -419,14 +423,27 @@ export class ILinkApi {
   }
 
   #jsonHeaders(withToken: boolean): Record<string, string> {
+    // One object literal per request: only X-WECHAT-UIN changes, and it must be fresh each time.
     const h: Record<string, string> = {
       "Content-Type": "application/json",
       "AuthorizationType": "ilink_bot_token",
       "X-WECHAT-UIN": randomWechatUin(),
-      ...this.#appHeaders(),
+      "iLink-App-Id": ILINK_APP_ID,
+      "iLink-App-ClientVersion": this.#clientVersion,
     };
-    if (withToken && this.#token) h["Authorization"] = `Bearer ${this.#token}`;
+    if (this.#routeTag) h["SKRouteTag"] = this.#routeTag;
+    if (withToken && this.#authorization) h["Authorization"] = this.#authorization;
     return h;
+  }
+
+  /** URL of a bot endpoint, joined on first use. */
+  #botUrl(endpoint: string): string {
+    let url = this.#urls.get(endpoint);
+    if (url === undefined) {
+      url = joinApiUrl(this.baseUrl, `ilink/bot/${endpoint}`);
+      this.#urls.set(endpoint, url);
+    }
+    return url;
   }
 
   /** Base URL for a `redirect_host`: a bare host keeps the scheme of `qrBaseUrl`. */
@@ -442,14 +459,13 @@ export class ILinkApi {
     timeoutMs: number,
     signal?: AbortSignal,
   ): Promise<T> {
+    // Same key order as `{ ...body, base_info }`, without the copy: every caller passes a fresh
+    // object it does not keep.
+    body.base_info = this.#baseInfo;
     const res = await this.#send(
       endpoint,
-      joinApiUrl(this.baseUrl, `ilink/bot/${endpoint}`),
-      {
-        method: "POST",
-        headers: this.#jsonHeaders(true),
-        body: JSON.stringify({ ...body, base_info: this.#baseInfo }),
-      },
+      this.#botUrl(endpoint),
+      { method: "POST", headers: this.#jsonHeaders(true), body: JSON.stringify(body) },
       timeoutMs,
       signal,
     );
@@ -467,10 +483,11 @@ export class ILinkApi {
     signal?.throwIfAborted();
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(new ClientTimeout()), timeoutMs);
-    const onAbort = () => controller.abort(signal?.reason);
-    signal?.addEventListener("abort", onAbort, { once: true });
+    const onAbort = signal ? () => controller.abort(signal.reason) : undefined;
+    if (onAbort) signal!.addEventListener("abort", onAbort, { once: true });
+    init.signal = controller.signal;
     try {
-      const response = await this.#fetch(url, { ...init, signal: controller.signal });
+      const response = await this.#fetch(url, init);
       const text = await response.text();
       if (!response.ok) {
         throw new NetworkError(
@@ -496,7 +513,7 @@ export class ILinkApi {
       });
     } finally {
       clearTimeout(timer);
-      signal?.removeEventListener("abort", onAbort);
+      if (onAbort) signal!.removeEventListener("abort", onAbort);
     }
   }
 

@@ -35,8 +35,17 @@ export function wechatUinHeader(value: number): string {
   return btoa(String(value));
 }
 
+/** Random uint32s drawn in blocks: one `getRandomValues` call serves this many requests. */
+const UIN_BLOCK = 256;
+const uinPool = new Uint32Array(UIN_BLOCK);
+let uinNext = UIN_BLOCK;
+
 /** A fresh `X-WECHAT-UIN` value from a random uint32; a new one is used for every request. */
 export function randomWechatUin(): string {
-  const [value = 0] = crypto.getRandomValues(new Uint32Array(1));
-  return wechatUinHeader(value);
+  if (uinNext === UIN_BLOCK) {
+    crypto.getRandomValues(uinPool);
+    uinNext = 0;
+  }
+  // Every value of the block is used once, so each request still gets its own random number.
+  return btoa(String(uinPool[uinNext++]!));
 }
