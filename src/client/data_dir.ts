@@ -136,17 +136,17 @@ const SYNC_WRITE_LIMIT = 64 * 1024;
  * Exactly one of `commit` or `abort` is called.
  */
 export interface PreparedWrite {
-  /** Rename the temp file over the target (the atomic step). */
-  commit(): void;
+  /** Rename the temp file over the target (the atomic step); resolves once it is done. */
+  commit(): Promise<void>;
   /** Remove the temp file, leaving the target untouched. */
   abort(): void;
 }
 
 /** Open `tmp` as a new file, replacing a stale one and creating the folder only when needed. */
-function openNewFile(tmp: string, mode: number): Deno.FsFile {
+async function openNewFile(tmp: string, mode: number): Promise<Deno.FsFile> {
   const options = { write: true, createNew: true, mode };
   try {
-    return Deno.openSync(tmp, options);
+    return await Deno.open(tmp, options);
   } catch (err) {
     if (err instanceof Deno.errors.AlreadyExists) {
       // A killed writer's leftover: writers hold `.data.lock`, so nobody else is using it.
@@ -156,15 +156,17 @@ function openNewFile(tmp: string, mode: number): Deno.FsFile {
     } else {
       throw err;
     }
-    return Deno.openSync(tmp, options);
+    return await Deno.open(tmp, options);
   }
 }
 
 /**
- * First half of {@linkcode atomicWrite}: write `data` to `<path>.tmp` and fsync it. Only the
- * fsync runs on the async pool (it is the slow part); the other steps are quick local calls made
- * synchronously, which saves a thread-pool round trip each. Several prepared writes can be
- * fsynced in parallel and then committed in the order their contents depend on.
+ * First half of {@linkcode atomicWrite}: write `data` to `<path>.tmp` and fsync it. Creating the
+ * file, the fsync and (in `commit`) the rename run on the async pool: each is a journalled
+ * metadata operation that can block for a tenth of a millisecond or more, and on the event loop
+ * that time would be taken from polling and handlers. Small writes stay synchronous (a copy into
+ * the page cache, cheaper than a thread-pool round trip). Several prepared writes can be fsynced
+ * in parallel and then committed in the order their contents depend on.
  */
 export async function prepareAtomicWrite(
   path: string,
@@ -173,7 +175,7 @@ export async function prepareAtomicWrite(
 ): Promise<PreparedWrite> {
   const tmp = `${path}.tmp`;
   const bytes = new TextEncoder().encode(data);
-  const file = openNewFile(tmp, mode);
+  const file = await openNewFile(tmp, mode);
   try {
     let written = 0;
     while (written < bytes.length) {
@@ -189,7 +191,7 @@ export async function prepareAtomicWrite(
   }
   file.close();
   return {
-    commit: () => Deno.renameSync(tmp, path),
+    commit: () => Deno.rename(tmp, path),
     abort: () => removeQuietly(tmp),
   };
 }
@@ -206,7 +208,7 @@ export async function commitInOrder(writes: Promise<PreparedWrite>[]): Promise<v
     for (const r of settled) if (r.status === "fulfilled") r.value.abort();
     throw failed.reason;
   }
-  for (const r of settled) if (r.status === "fulfilled") r.value.commit();
+  for (const r of settled) if (r.status === "fulfilled") await r.value.commit();
 }
 
 /**
@@ -217,7 +219,7 @@ export async function commitInOrder(writes: Promise<PreparedWrite>[]): Promise<v
  * replaced.
  */
 export async function atomicWrite(path: string, data: string, mode = 0o600): Promise<void> {
-  (await prepareAtomicWrite(path, data, mode)).commit();
+  await (await prepareAtomicWrite(path, data, mode)).commit();
 }
 
 function removeQuietly(path: string): void {
@@ -383,7 +385,7 @@ export class DataDir {
 
   /** Atomically write a session's `token.json` (mode 0600), keys in the Python order. */
   async writeToken(name: string, token: TokenFile): Promise<void> {
-    (await this.prepareToken(name, token)).commit();
+    await (await this.prepareToken(name, token)).commit();
   }
 
   /** {@linkcode DataDir.writeToken} up to the rename, for {@linkcode commitInOrder}. */
@@ -425,7 +427,7 @@ export class DataDir {
 
   /** Atomically write a session's `contexts.json` (mode 0600). */
   async writeContexts(name: string, contexts: ContextsFile): Promise<void> {
-    (await this.prepareContexts(name, contexts)).commit();
+    await (await this.prepareContexts(name, contexts)).commit();
   }
 
   /** {@linkcode DataDir.writeContexts} up to the rename, for {@linkcode commitInOrder}. */
