@@ -444,6 +444,11 @@ export interface SendResult {
   remaining: number | null;
   /** Why the send failed, when it did. */
   error?: string;
+  /**
+   * The error that stopped the send, when it did: an `ILinkError` subclass (e.g.
+   * `SessionExpiredError`), a `NetworkError` or a `CdnError`, for callers that branch on the kind.
+   */
+  cause?: Error;
 }
 
 const ITEM_TYPE_NAMES: Record<number, string> = {

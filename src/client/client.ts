@@ -906,6 +906,7 @@ export class WeiLink {
     const sentParts: SentPart[] = [];
     let sent = 0;
     let error: string | undefined;
+    let cause: Error | undefined;
     try {
       if (text !== undefined) {
         const res = await api.sendText(to, text, token);
@@ -944,6 +945,7 @@ export class WeiLink {
       }
     } catch (err) {
       error = errorText(err);
+      cause = err instanceof Error ? err : new Error(error);
       if (err instanceof SessionExpiredError) await this.#expireSession(s, bot);
       this.#logger.warn(`Sending to "${to}" stopped after ${sent} of ${total} part(s): ${error}`);
     }
@@ -958,6 +960,7 @@ export class WeiLink {
     if (sentParts.length) await this.#storeSent(bot.botId, to, sentParts, token);
     const result: SendResult = { success, messageIds, remaining };
     if (error !== undefined) result.error = error;
+    if (cause !== undefined) result.cause = cause;
     return result;
   }
 

@@ -11,6 +11,7 @@
 
 import type * as z from "zod";
 import type { Message, SendResult } from "../models.ts";
+import { SessionExpiredError } from "../protocol/mod.ts";
 import { inputs, type MessageJson, messageTypeNames, outputs } from "./schemas.ts";
 import type { ToolInput, ToolName, ToolOutput } from "./schemas.ts";
 import { ToolError, toToolError } from "./tool_errors.ts";
@@ -205,10 +206,9 @@ export function createToolRegistry(context: ToolContext): ToolRegistry {
       const result = await backend.send(input.to, content);
       if (!result.success) {
         const sent = result.messageIds.length;
-        // The client reports a failed part as text; an expiry (-14) there needs a new login.
-        const expired = /session expired|-14\b/i.test(result.error ?? "");
+        // An expiry (-14) while sending needs a new login; anything else is an upstream failure.
         throw new ToolError(
-          expired ? "session_expired" : "upstream",
+          result.cause instanceof SessionExpiredError ? "session_expired" : "upstream",
           `Cannot send to "${input.to}": ${result.error ?? "the server refused the message"}` +
             (sent > 0 ? ` (${sent} part(s) were sent before the failure)` : ""),
         );

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { NoContextError, NotLoggedInError } from "../../src/client/mod.ts";
-import { QuotaExhaustedError, TextTooLongError } from "../../src/protocol/mod.ts";
+import { ILinkError, QuotaExhaustedError, TextTooLongError } from "../../src/protocol/mod.ts";
+import { CdnError } from "../../src/media/mod.ts";
 import { md5Hex } from "../../src/crypto/mod.ts";
 import { MessageType } from "../../src/models.ts";
 import { readJson, startRig } from "./harness.ts";
@@ -156,12 +157,14 @@ Deno.test("messaging: a server refusal is a result, and the reservation is given
     const res = await rig.wl.send(msg!.fromUser, { text: "a", image: bytes(9, 9) });
     assert.equal(res.success, false);
     assert.match(res.error ?? "", /ret -2/);
+    assert.ok(res.cause instanceof ILinkError && res.cause.ret === -2, "the typed cause is kept");
     assert.deepEqual(res.messageIds, []);
     assert.equal(res.remaining, 10);
     await rig.sandbox.fail("cdn_upload", { kind: "ret", errmsg: "bad upload" });
     const partial = await rig.wl.send(msg!.fromUser, { text: "a", image: bytes(9, 9) });
     assert.equal(partial.success, false);
     assert.equal(partial.messageIds.length, 1, "the text went out");
+    assert.ok(partial.cause instanceof CdnError);
     assert.equal(partial.remaining, 9);
   } finally {
     await rig.close();
