@@ -94,6 +94,11 @@ const VERIFY_ATTEMPTS = 3;
 
 interface ContextState {
   latestToken: string;
+  /**
+   * Token of the user's newest message that a poll has already handed to the bot. A bot can only
+   * reply with tokens it has seen, so this one stays valid while newer messages are still queued.
+   */
+  deliveredToken?: string;
   lastInboundAt: number;
   sentSinceInbound: number;
 }
@@ -653,7 +658,13 @@ export class SandboxCore {
     const seq = ++bot.seq;
     const messageId = this.#nextMessageId();
     const contextToken = opaqueToken();
-    bot.contexts.set(from, { latestToken: contextToken, lastInboundAt: now, sentSinceInbound: 0 });
+    const previous = bot.contexts.get(from);
+    bot.contexts.set(from, {
+      latestToken: contextToken,
+      ...(previous?.deliveredToken ? { deliveredToken: previous.deliveredToken } : {}),
+      lastInboundAt: now,
+      sentSinceInbound: 0,
+    });
     const wire: WireBody = {
       seq,
       message_id: messageId,
@@ -741,6 +752,10 @@ export class SandboxCore {
       const left = deadline - Date.now();
       if (msgs.length > 0 || left <= 0 || held.aborted) {
         const last = msgs.at(-1)?.seq ?? after;
+        for (const { wire } of msgs) {
+          const ctx = bot.contexts.get(String(wire.from_user_id));
+          if (ctx) ctx.deliveredToken = String(wire.context_token);
+        }
         return {
           ret: 0,
           msgs: msgs.map((m) => m.wire),
@@ -849,7 +864,9 @@ export class SandboxCore {
       this.violate(ep, "missing_context_token", "context_token is required", bot.botId);
       return prepareFailed;
     }
-    if (token !== ctx.latestToken) return prepareFailed;
+    // The newest token is valid, and so is the newest one the bot has received: a user who writes
+    // again while the bot is still answering must not make that answer fail.
+    if (token !== ctx.latestToken && token !== ctx.deliveredToken) return prepareFailed;
     if (Date.now() - ctx.lastInboundAt > this.options.windowMs) return prepareFailed;
     if (ctx.sentSinceInbound >= this.options.quota) return { ret: -2, errmsg: "rate limited" };
 

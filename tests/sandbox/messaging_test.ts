@@ -149,6 +149,27 @@ Deno.test("context rules: unknown or stale token, quota, new inbound resets", as
   }
 });
 
+Deno.test("context rules: the newest token the bot has received stays valid until it polls again", async () => {
+  const sandbox = await startSandbox({ longPollMs: 100 });
+  try {
+    const bot = await login(sandbox);
+    const first = await sandbox.injectMessage({ text: "first" });
+    const poll = await call(sandbox, bot.token, "getupdates", { get_updates_buf: "" });
+    assert.equal((poll.json.msgs as unknown[]).length, 1);
+    // The user writes again while the bot is still answering the first message.
+    const second = await sandbox.injectMessage({ text: "second" });
+    const answer = await sendText(sandbox, bot.token, bot.userId, first.contextToken, "a");
+    assert.equal(answer.json.ret, 0, "the received token still works");
+    await call(sandbox, bot.token, "getupdates", { get_updates_buf: poll.json.get_updates_buf });
+    const stale = await sendText(sandbox, bot.token, bot.userId, first.contextToken, "b");
+    assert.equal(stale.json.ret, -2, "once the newer message is delivered, the old token is stale");
+    const fresh = await sendText(sandbox, bot.token, bot.userId, second.contextToken, "c");
+    assert.equal(fresh.json.ret, 0);
+  } finally {
+    await sandbox.close();
+  }
+});
+
 Deno.test("context rules: quota option and reply window", async () => {
   const sandbox = await startSandbox({ longPollMs: 100, quota: 2, windowMs: 150 });
   try {
