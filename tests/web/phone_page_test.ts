@@ -3,6 +3,7 @@
  * message, and sees the bot's reply. Runs where Chromium is installed (`.ci/run` installs it).
  */
 import assert from "node:assert/strict";
+import { Buffer } from "node:buffer";
 import { chromium } from "playwright-core";
 import { startSandbox } from "../../src/sandbox/mod.ts";
 import { WeiLink } from "../../mod.ts";
@@ -54,6 +55,12 @@ Deno.test({
       const bot = await login;
       wl.onMessage(async (msg) => {
         if (msg.text) await wl.send(msg.fromUser, { text: `echo: ${msg.text}` });
+        if (msg.file) {
+          const bytes = await wl.download(msg);
+          await wl.send(msg.fromUser, {
+            text: `got ${msg.file.fileName}: ${new TextDecoder().decode(bytes)}`,
+          });
+        }
       });
       const running = wl.runBackground();
 
@@ -62,6 +69,14 @@ Deno.test({
       await box.fill("hello from the phone");
       await box.press("Enter");
       await page.getByText("echo: hello from the phone").waitFor({ timeout: 15_000 });
+
+      // An attachment goes through the CDN: the bot downloads and decrypts what the page sent.
+      await page.locator("#file").setInputFiles({
+        name: "notes.txt",
+        mimeType: "text/plain",
+        buffer: Buffer.from("attached text"),
+      });
+      await page.getByText("got notes.txt: attached text").waitFor({ timeout: 15_000 });
       assert.deepEqual(errors, []);
       assert.deepEqual(await sandbox.violations(), []);
       await wl.stop();
