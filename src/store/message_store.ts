@@ -15,7 +15,7 @@ import {
   MessageType,
 } from "../models.ts";
 import { encodeMessageId } from "./message_id.ts";
-import { messageFromRow, type MessageRow, messageToData, wholeNumber } from "./message_data.ts";
+import { dataText, messageFromRow, type MessageRow, wholeNumber } from "./message_data.ts";
 import {
   compileFilter,
   DEFAULT_QUERY_LIMIT,
@@ -134,18 +134,11 @@ function insertSql(rows: number): string {
  */
 const MULTI_ROW_MAX = 64;
 
-type InsertParams = [
-  bigint | null,
-  string,
-  string,
-  number,
-  number,
-  string | null,
-  number,
-  string,
-  string,
-  number,
-];
+/** Columns bound per inserted row. */
+const INSERT_COLUMNS = 10;
+
+/** One bound value of an insert: a column of some row. */
+type InsertParam = bigint | string | number | null;
 
 function isBusy(error: unknown): boolean {
   const code = (error as { errcode?: unknown })?.errcode;
@@ -269,10 +262,14 @@ export class MessageStore implements Disposable {
     if (!Array.isArray(messages)) {
       throw new TypeError("Cannot store messages: expected an array of Message");
     }
-    if (messages.length === 0) return 0;
+    const count = messages.length;
+    if (count === 0) return 0;
     const storedAt = this.#now() / 1000;
-    const rows = messages.map((m, i) => this.#row(m, i, storedAt));
-    const inserted = this.#insertRows(rows);
+    // One flat array of bound values, filled in place: no array per row. Every row is checked
+    // before the transaction starts.
+    const params = new Array<InsertParam>(count * INSERT_COLUMNS);
+    for (let i = 0; i < count; i++) this.#row(messages[i]!, i, storedAt, params);
+    const inserted = this.#insertRows(params, count);
     this.#afterInsert(inserted);
     return inserted;
   }
@@ -287,15 +284,17 @@ export class MessageStore implements Disposable {
   storeSent(record: SentMessageRecord): StoredMessage | undefined {
     this.#assertOpen();
     const message = sentMessage(record, this.#now());
-    const params = this.#row(message, 0, this.#now() / 1000);
-    const inserted = this.#insertRows([params]);
+    const params = new Array<InsertParam>(INSERT_COLUMNS);
+    this.#row(message, 0, this.#now() / 1000, params);
+    const inserted = this.#insertRows(params, 1);
     this.#afterInsert(inserted);
     if (inserted === 0) return undefined;
     const rowid = Number(this.#cached("SELECT last_insert_rowid() AS id").get()?.id);
     return { rowid, message };
   }
 
-  #row(message: Message, index: number, storedAt: number): InsertParams {
+  /** Writes the bound values of row `index` into `out`, at `index * INSERT_COLUMNS`. */
+  #row(message: Message, index: number, storedAt: number, out: InsertParam[]): void {
     if (typeof message !== "object" || message === null || typeof message.fromUser !== "string") {
       throw new TypeError(`Cannot store message at index ${index}: expected a Message`);
     }
@@ -308,36 +307,38 @@ export class MessageStore implements Disposable {
     }
     const id = message.messageId === undefined ? null : encodeMessageId(message.messageId);
     const sent = message.direction === MessageDirection.SENT;
-    const userId = sent && message.toUser !== "" ? message.toUser : message.fromUser;
-    return [
-      id,
-      userId,
-      message.botId ?? "",
-      message.msgType,
-      sent ? MessageDirection.SENT : MessageDirection.RECEIVED,
-      message.text ?? null,
-      wholeNumber(message.timestamp),
-      message.contextToken ?? "",
-      messageToData(message),
-      storedAt,
-    ];
+    let o = index * INSERT_COLUMNS;
+    out[o++] = id;
+    out[o++] = sent && message.toUser !== "" ? message.toUser : message.fromUser;
+    out[o++] = message.botId ?? "";
+    out[o++] = message.msgType;
+    out[o++] = sent ? MessageDirection.SENT : MessageDirection.RECEIVED;
+    out[o++] = message.text ?? null;
+    out[o++] = wholeNumber(message.timestamp);
+    out[o++] = message.contextToken ?? "";
+    // The id was validated by encodeMessageId above.
+    out[o++] = dataText(message);
+    out[o] = storedAt;
   }
 
-  #insertRows(rows: InsertParams[]): number {
+  /** Inserts `count` rows whose values are laid out one after another in `params`. */
+  #insertRows(params: InsertParam[], count: number): number {
     let inserted = 0;
     // IMMEDIATE takes the write lock up front, so a busy database is waited for (busy_timeout)
-    // instead of failing on a read-to-write upgrade halfway through the batch.
-    this.#db.exec("BEGIN IMMEDIATE");
+    // instead of failing on a read-to-write upgrade halfway through the batch. Prepared once:
+    // `exec` would parse the statement again on every batch.
+    this.#cached("BEGIN IMMEDIATE").run();
     try {
       let i = 0;
       for (let size = MULTI_ROW_MAX; size >= 1; size >>= 1) {
-        for (; rows.length - i >= size; i += size) {
-          const params: InsertParams[number][] = [];
-          for (let j = i; j < i + size; j++) params.push(...rows[j]!);
-          inserted += Number(this.#insertStatement(size).run(...params).changes);
+        for (; count - i >= size; i += size) {
+          const chunk = size === count
+            ? params
+            : params.slice(i * INSERT_COLUMNS, (i + size) * INSERT_COLUMNS);
+          inserted += Number(this.#insertStatement(size).run(...chunk).changes);
         }
       }
-      this.#db.exec("COMMIT");
+      this.#cached("COMMIT").run();
     } catch (error) {
       this.#db.exec("ROLLBACK");
       throw error;

@@ -273,3 +273,44 @@ Deno.test("store: a closed store refuses calls; close is idempotent; using dispo
   }
   assert.equal(kept.closed, true);
 });
+
+Deno.test("store: the data column escapes strings exactly as JSON.stringify does", async () => {
+  await using tmp = await tempStoreDir();
+  const store = tmp.open();
+  const odd = [
+    'quote " inside',
+    "back\\slash",
+    "controls \u0000\u0001\n\t\u001f",
+    "lone \ud800 surrogate",
+    "pair 😀 and 中文",
+    "line \u2028 separator, del \u007f",
+    "plain ascii",
+  ];
+  store.store(odd.map((text, i) =>
+    textMessage(100 + i, text, {
+      from_user_id: `from ${text}`,
+      to_user_id: `to ${text}`,
+      context_token: `ctx ${text}`,
+    })
+  ));
+  const db = new DatabaseSync(tmp.path, { readOnly: true });
+  const rows = db.prepare("SELECT message_id, data FROM messages ORDER BY id").all() as {
+    message_id: number;
+    data: string;
+  }[];
+  db.close();
+  assert.equal(rows.length, odd.length);
+  for (const [i, row] of rows.entries()) {
+    const text = odd[i]!;
+    // Small ids stay exact through a JS number, so the document must be JSON.stringify's own
+    // rendering of what it parses to, byte for byte.
+    const parsed = JSON.parse(row.data);
+    assert.equal(row.data, JSON.stringify(parsed));
+    assert.equal(parsed.message_id, 100 + i);
+    assert.equal(parsed.text, text);
+    assert.equal(parsed.from_user, `from ${text}`);
+    assert.equal(parsed.to_user, `to ${text}`);
+    assert.equal(parsed.context_token, `ctx ${text}`);
+    assert.equal(store.getById(String(100 + i))?.text, text);
+  }
+});
