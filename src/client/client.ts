@@ -349,9 +349,9 @@ export class WeiLink {
   #dispatcher: Dispatcher | undefined;
   #dispatchChain: Promise<void> = Promise.resolve();
   #lastDropWarning = 0;
-  readonly #recentIds = new Set<string>();
-  readonly #recentRing: (string | undefined)[] = new Array(RECENT_IDS);
-  #recentNext = 0;
+  /** Ids seen lately, in two generations (see `#firstSighting`). */
+  #recentIds = new Set<string>();
+  #olderIds = new Set<string>();
   #store: StoreBinding | undefined;
   readonly #storeOption: boolean | string;
   #closed = false;
@@ -838,13 +838,16 @@ export class WeiLink {
   /** De-duplicate by message id across polls (the spec leaves duplicates undocumented). */
   #firstSighting(m: Message): boolean {
     if (!m.messageId) return true;
-    if (this.#recentIds.has(m.messageId)) return false;
-    this.#recentIds.add(m.messageId);
-    // A ring of the last RECENT_IDS ids: forgetting the oldest is O(1), not a shift of the array.
-    const oldest = this.#recentRing[this.#recentNext];
-    if (oldest !== undefined) this.#recentIds.delete(oldest);
-    this.#recentRing[this.#recentNext] = m.messageId;
-    this.#recentNext = (this.#recentNext + 1) % RECENT_IDS;
+    const id = m.messageId;
+    if (this.#recentIds.has(id) || this.#olderIds.has(id)) return false;
+    // Two generations instead of a ring with per-id deletes: a full generation becomes the older
+    // one and the previous older one is dropped whole, so at least the last RECENT_IDS ids are
+    // remembered without a hash-table delete (and its rehashing) per message.
+    if (this.#recentIds.size >= RECENT_IDS) {
+      this.#olderIds = this.#recentIds;
+      this.#recentIds = new Set();
+    }
+    this.#recentIds.add(id);
     return true;
   }
 

@@ -197,3 +197,24 @@ Deno.test("messaging: typing uses a cached ticket that expires", async () => {
     await rig.close();
   }
 });
+
+Deno.test("messaging: messages delivered again (a replayed cursor) reach the caller once", async () => {
+  const rig = await startRig();
+  try {
+    await rig.login();
+    await rig.sandbox.injectMessage({ text: "one" });
+    await rig.sandbox.injectMessage({ text: "two" });
+    const first = await rig.wl.recv({ timeout: 2 });
+    assert.deepEqual(first.map((m) => m.text), ["one", "two"]);
+
+    // Another process rewinds the cursor on disk: the server delivers both messages again.
+    const tokenPath = `${rig.dir}/default/token.json`;
+    const token = await readJson(tokenPath);
+    await Deno.writeTextFile(tokenPath, JSON.stringify({ ...token, cursor: "" }));
+    await rig.sandbox.injectMessage({ text: "three" });
+    const again = await rig.wl.recv({ timeout: 2 });
+    assert.deepEqual(again.map((m) => m.text), ["three"], "the replayed messages are skipped");
+  } finally {
+    await rig.close();
+  }
+});
