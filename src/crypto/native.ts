@@ -48,6 +48,23 @@ export const NATIVE_ONE_SHOT_LIMIT = 8 * 1024 * 1024;
 
 let cached: NativeCrypto | null | undefined;
 
+/** `Buffer.allocUnsafeSlow` of `node:buffer`, when the runtime has it (looked up with the crypto). */
+let allocUnsafeSlow: ((size: number) => Uint8Array) | undefined;
+
+/** Outputs from this size on skip zero-filling; below it the saving is not worth the lookup. */
+const UNINITIALISED_FROM = 64 * 1024;
+
+/**
+ * A fresh output array of `size` bytes that the caller overwrites entirely. Large ones come
+ * uninitialised (`allocUnsafeSlow`: never from the shared pool), which saves a zero-fill pass
+ * over memory that is written right after; they are returned as plain `Uint8Array` views.
+ */
+function outputArray(size: number): Uint8Array {
+  if (size < UNINITIALISED_FROM || !allocUnsafeSlow) return new Uint8Array(size);
+  const b = allocUnsafeSlow(size);
+  return new Uint8Array(b.buffer, b.byteOffset, size);
+}
+
 /**
  * Returns `node:crypto` when the runtime has a working `aes-128-ecb`, else `null`. The result is
  * computed once. A one-block FIPS-197 self-test guards against partial polyfills that expose
@@ -67,6 +84,11 @@ export function nativeCrypto(): NativeCrypto | null {
       return null;
     }
     const candidate = mod as NativeCrypto;
+    const buffer = proc?.getBuiltinModule?.("node:buffer") as
+      | { Buffer?: { allocUnsafeSlow?: (size: number) => Uint8Array } }
+      | undefined;
+    const slow = buffer?.Buffer?.allocUnsafeSlow;
+    if (typeof slow === "function") allocUnsafeSlow = (size) => slow(size);
     // FIPS-197 Appendix C.1: key 00..0f, plaintext 00112233..ff.
     const key = Uint8Array.from({ length: 16 }, (_, i) => i);
     const block = Uint8Array.from({ length: 16 }, (_, i) => i * 0x11);
@@ -103,7 +125,7 @@ export function encryptNative(
   key: Uint8Array,
 ): Uint8Array {
   const whole = plain.length - (plain.length % 16);
-  const out = new Uint8Array(whole + 16);
+  const out = outputArray(whole + 16);
   const cipher = native.createCipheriv("aes-128-ecb", key, null).setAutoPadding(false);
   pump(cipher, plain.subarray(0, whole), out);
   const last = out.subarray(whole);
@@ -134,7 +156,7 @@ export function decryptNativeRaw(
       body.buffer instanceof ArrayBuffer;
     return owned ? new Uint8Array(body.buffer) : new Uint8Array(body);
   }
-  const out = new Uint8Array(cipherText.length);
+  const out = outputArray(cipherText.length);
   pump(decipher, cipherText, out);
   decipher.final();
   return out;
