@@ -224,7 +224,7 @@ export class MessageStore implements Disposable {
     const busyTimeoutMs = optionalInteger("busyTimeoutMs", options.busyTimeoutMs, 0) ?? 5000;
     this.#now = options.now ?? Date.now;
 
-    if (this.path !== ":memory:") Deno.mkdirSync(dirname(this.path), { recursive: true });
+    if (this.path !== ":memory:") createPrivateFile(this.path);
     this.#db = new DatabaseSync(this.path, { timeout: busyTimeoutMs });
     try {
       this.#db.exec(`PRAGMA busy_timeout = ${busyTimeoutMs}`);
@@ -734,4 +734,21 @@ function mediaItem(type: number, m: SentMediaRecord, init: MessageInit): Message
       };
   }
   return item;
+}
+
+/**
+ * Make sure the database file exists with mode 0600 before SQLite opens it. The history holds
+ * message texts and context tokens, and SQLite creates its `-wal` and `-shm` files with the mode
+ * of the database file, so this keeps all three private. A file created earlier with a looser
+ * mode (the Python original uses the umask) is tightened; where modes do not exist (Windows) or
+ * the file is not ours, it is left as it is.
+ */
+function createPrivateFile(path: string): void {
+  Deno.mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  Deno.openSync(path, { create: true, write: true, mode: 0o600 }).close();
+  try {
+    if (((Deno.statSync(path).mode ?? 0) & 0o077) !== 0) Deno.chmodSync(path, 0o600);
+  } catch {
+    // No POSIX modes here, or not the owner: nothing to tighten.
+  }
 }

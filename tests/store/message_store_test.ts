@@ -314,3 +314,21 @@ Deno.test("store: the data column escapes strings exactly as JSON.stringify does
     assert.equal(store.getById(String(100 + i))?.text, text);
   }
 });
+
+Deno.test({
+  name: "store: the database and its WAL are private (0600), a looser file is tightened",
+  ignore: Deno.build.os === "windows",
+  async fn() {
+    await using tmp = await tempStoreDir();
+    const store = tmp.open();
+    store.store([textMessage(1, "secret")]);
+    assert.equal(Deno.statSync(tmp.path).mode! & 0o777, 0o600);
+    assert.equal(Deno.statSync(`${tmp.path}-wal`).mode! & 0o777, 0o600);
+    store.close();
+
+    // A file written with the umask (as the Python original does) is tightened on open.
+    Deno.chmodSync(tmp.path, 0o644);
+    tmp.open().close();
+    assert.equal(Deno.statSync(tmp.path).mode! & 0o777, 0o600);
+  },
+});
