@@ -100,22 +100,60 @@ Deno.test("downloadProgressFetch counts the body and uploadProgressFetch labels 
   );
   assert.equal(writes.at(-1), "\n");
 
-  writes.length = 0;
-  const plainSize = PROGRESS_THRESHOLD_BYTES + 100;
-  const cipher = new Uint8Array((Math.floor(plainSize / 16) + 1) * 16);
-  const up = uploadProgressFetch(
-    target,
-    [{ label: "Uploading a.pdf", size: plainSize }],
-    fakeFetch,
-  );
-  await (await up("http://127.0.0.1/upload", { method: "POST", body: cipher })).text();
-  assert.match(writes[0] as string, /^\rUploading a\.pdf \[-+\] {4}0%/);
-  assert.match(writes.at(-2) as string, /100%/);
-  assert.equal(writes.at(-1), "\n");
   // Small bodies and JSON requests get no bar.
   writes.length = 0;
+  const up = uploadProgressFetch(target, [], fakeFetch);
   await (await up("http://127.0.0.1/api", { method: "POST", body: "{}" })).text();
   assert.equal(writes.length, 0);
+});
+
+Deno.test("uploadProgressFetch sends a large body with its length and moves the bar", async () => {
+  const received: { length: number; contentLength: string | null; encoding: string | null }[] = [];
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
+    const body = new Uint8Array(await req.arrayBuffer());
+    received.push({
+      length: body.length,
+      contentLength: req.headers.get("content-length"),
+      encoding: req.headers.get("transfer-encoding"),
+    });
+    return new Response(null, { headers: { "x-encrypted-param": "token+/=" } });
+  });
+  try {
+    const writes: string[] = [];
+    let clock = 0;
+    const target = { quiet: false, write: (t: string) => writes.push(t), isTerminal: true };
+    const plainSize = 3 * PROGRESS_THRESHOLD_BYTES + 100;
+    const cipher = new Uint8Array((Math.floor(plainSize / 16) + 1) * 16);
+    const up = uploadProgressFetch(target, [{ label: "Uploading a.pdf", size: plainSize }]);
+    const url = `http://127.0.0.1:${server.addr.port}/c2c/upload?filekey=1`;
+    // The bar redraws at most every 100 ms: advance a fake clock between pieces.
+    const realNow = performance.now;
+    performance.now = () => (clock += 50);
+    let response: Response;
+    try {
+      response = await up(url, {
+        method: "POST",
+        body: cipher,
+        headers: { "content-type": "application/octet-stream" },
+      });
+    } finally {
+      performance.now = realNow;
+    }
+    assert.equal(response.status, 200);
+    assert.equal(response.headers.get("x-encrypted-param"), "token+/=");
+    assert.deepEqual(received, [{
+      length: cipher.length,
+      contentLength: String(cipher.length),
+      encoding: null,
+    }]);
+    assert.match(writes[0] as string, /^\rUploading a\.pdf \[-+\] {4}0%/);
+    const middle = writes.filter((w) => /\s([1-9]|[1-9]\d)%/.test(w));
+    assert.ok(middle.length > 0, "the bar shows progress between 0% and 100%");
+    assert.match(writes.at(-2) as string, /100%/);
+    assert.equal(writes.at(-1), "\n");
+  } finally {
+    await server.shutdown();
+  }
 });
 
 Deno.test("countingStream reports bytes and passes data through", async () => {
