@@ -24,15 +24,13 @@
  */
 
 import type {
-  WireCdnMedia,
   WireFileItem,
   WireImageItem,
   WireMessage,
   WireMessageItem,
   WireRefMessage,
-  WireVideoItem,
-  WireVoiceItem,
 } from "./protocol/types.ts";
+import { isObject, num, readMediaInfo, readVideoInfo, readVoiceInfo, str } from "./wire_fields.ts";
 
 /** Content type of a message item (wire `MessageItem.type`). */
 export enum MessageType {
@@ -495,11 +493,11 @@ function parseItem(raw: WireMessageItem): MessageItem {
   } else if (type === MessageType.IMAGE && isObject(raw.image_item)) {
     item.image = parseImage(raw.image_item);
   } else if (type === MessageType.VOICE && isObject(raw.voice_item)) {
-    item.voice = parseVoice(raw.voice_item);
+    item.voice = readVoiceInfo(raw.voice_item);
   } else if (type === MessageType.FILE && isObject(raw.file_item)) {
     item.file = parseFile(raw.file_item);
   } else if (type === MessageType.VIDEO && isObject(raw.video_item)) {
-    item.video = parseVideo(raw.video_item);
+    item.video = readVideoInfo(raw.video_item);
   } else {
     known = false;
   }
@@ -509,21 +507,11 @@ function parseItem(raw: WireMessageItem): MessageItem {
   return item;
 }
 
-function parseMedia(raw: WireCdnMedia | undefined): MediaInfo {
-  const m = isObject(raw) ? raw : {};
-  return {
-    encryptQueryParam: str(m.encrypt_query_param),
-    aesKey: str(m.aes_key),
-    encryptType: num(m.encrypt_type),
-    fullUrl: str(m.full_url),
-  };
-}
-
 function parseImage(raw: WireImageItem): ImageInfo {
   // Both keys and full_url are kept: dropping full_url when aeskey is set made some images
   // undownloadable in the Python original.
   return {
-    media: parseMedia(raw.media),
+    media: readMediaInfo(raw.media),
     aesKeyHex: str(raw.aeskey),
     url: str(raw.url),
     thumbWidth: num(raw.thumb_width),
@@ -534,55 +522,13 @@ function parseImage(raw: WireImageItem): ImageInfo {
   };
 }
 
-function parseVoice(raw: WireVoiceItem): VoiceInfo {
-  return {
-    media: parseMedia(raw.media),
-    playtime: num(raw.playtime),
-    text: str(raw.text),
-    encodeType: num(raw.encode_type),
-    bitsPerSample: num(raw.bits_per_sample),
-    sampleRate: num(raw.sample_rate),
-  };
-}
-
 function parseFile(raw: WireFileItem): FileInfo {
   return {
-    media: parseMedia(raw.media),
+    media: readMediaInfo(raw.media),
     fileName: str(raw.file_name),
     fileSize: str(raw.len),
     md5: str(raw.md5),
   };
-}
-
-function parseVideo(raw: WireVideoItem): VideoInfo {
-  const info: VideoInfo = {
-    media: parseMedia(raw.media),
-    playLength: num(raw.play_length),
-    videoMd5: str(raw.video_md5),
-    thumbWidth: num(raw.thumb_width),
-    thumbHeight: num(raw.thumb_height),
-    videoSize: num(raw.video_size),
-    thumbSize: num(raw.thumb_size),
-  };
-  if (isObject(raw.thumb_media)) info.thumbMedia = parseMedia(raw.thumb_media);
-  return info;
-}
-
-function isObject<T>(v: T | undefined | null): v is T & Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
-/** Absent fields mean their zero value (spec §1.6); numbers may also arrive as strings. */
-function num(v: unknown): number {
-  if (typeof v === "number" && Number.isFinite(v)) return v;
-  if (typeof v === "string" && v.trim() !== "" && Number.isFinite(Number(v))) return Number(v);
-  return 0;
-}
-
-function str(v: unknown): string {
-  if (typeof v === "string") return v;
-  if (typeof v === "number" || typeof v === "bigint") return String(v);
-  return "";
 }
 
 /** A 64-bit id as a decimal string; numbers are accepted but may already have lost precision. */

@@ -28,6 +28,7 @@ import {
   type VoiceInfo,
 } from "../models.ts";
 import { decodeMessageId } from "./message_id.ts";
+import { isObject, num, readMediaInfo, readVideoInfo, readVoiceInfo, str } from "../wire_fields.ts";
 
 /**
  * One row of the `messages` table as `node:sqlite` returns it (integers as `number` or, with
@@ -264,41 +265,15 @@ const ONLY_CONTENT: Record<number, (typeof CONTENT_KEYS)[number]> = {
 // Reading
 // ---------------------------------------------------------------------------------------------
 
-function isObject(v: unknown): v is Json {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
-function str(v: unknown, fallback = ""): string {
-  if (typeof v === "string") return v;
-  if (typeof v === "number" || typeof v === "bigint") return String(v);
-  return fallback;
-}
-
-function num(v: unknown): number {
-  if (typeof v === "number" && Number.isFinite(v)) return v;
-  if (typeof v === "string" && v.trim() !== "" && Number.isFinite(Number(v))) return Number(v);
-  return 0;
-}
-
 function optionalId(v: unknown): string | undefined {
   if (typeof v === "string" && v !== "") return v;
   if (typeof v === "number" && Number.isSafeInteger(v)) return String(v);
   return undefined;
 }
 
-function readMedia(v: unknown): MediaInfo {
-  const d = isObject(v) ? v : {};
-  return {
-    encryptQueryParam: str(d.encrypt_query_param),
-    aesKey: str(d.aes_key),
-    encryptType: num(d.encrypt_type),
-    fullUrl: str(d.full_url),
-  };
-}
-
 function readImage(d: Json): ImageInfo {
   return {
-    media: readMedia(d.media),
+    media: readMediaInfo(d.media),
     aesKeyHex: str(d.aes_key_hex),
     url: str(d.url),
     thumbWidth: num(d.thumb_width),
@@ -309,46 +284,21 @@ function readImage(d: Json): ImageInfo {
   };
 }
 
-function readVoice(d: Json): VoiceInfo {
-  return {
-    media: readMedia(d.media),
-    playtime: num(d.playtime),
-    text: str(d.text),
-    encodeType: num(d.encode_type),
-    bitsPerSample: num(d.bits_per_sample),
-    sampleRate: num(d.sample_rate),
-  };
-}
-
 function readFile(d: Json): FileInfo {
   return {
-    media: readMedia(d.media),
+    media: readMediaInfo(d.media),
     fileName: str(d.file_name),
     fileSize: str(d.file_size),
     md5: str(d.md5),
   };
 }
 
-function readVideo(d: Json): VideoInfo {
-  const out: VideoInfo = {
-    media: readMedia(d.media),
-    playLength: num(d.play_length),
-    videoMd5: str(d.video_md5),
-    thumbWidth: num(d.thumb_width),
-    thumbHeight: num(d.thumb_height),
-    videoSize: num(d.video_size),
-    thumbSize: num(d.thumb_size),
-  };
-  if (isObject(d.thumb_media)) out.thumbMedia = readMedia(d.thumb_media);
-  return out;
-}
-
 function readContent(d: Json, out: Content): void {
   if (typeof d.text === "string") out.text = d.text;
   if (isObject(d.image)) out.image = readImage(d.image);
-  if (isObject(d.voice)) out.voice = readVoice(d.voice);
+  if (isObject(d.voice)) out.voice = readVoiceInfo(d.voice);
   if (isObject(d.file)) out.file = readFile(d.file);
-  if (isObject(d.video)) out.video = readVideo(d.video);
+  if (isObject(d.video)) out.video = readVideoInfo(d.video);
 }
 
 function readRef(d: Json): RefMessage {
