@@ -250,8 +250,19 @@ Deno.test("download errors: size cap, unknown token, wrong key, nothing to fetch
       cdn,
     ).catch((e) => e);
     assert.ok(missing instanceof CdnError && missing.status! >= 400, String(missing));
-    const wrongKey = await downloadMedia(media, { ...cdn, aesKeyHex: "00".repeat(16) })
-      .catch((e) => e);
+    // A wrong key yields valid-looking PKCS#7 padding about once in 256 keys; pick one that this
+    // ciphertext (the sandbox encrypts with a fresh random key) provably rejects.
+    const cipherText = new Uint8Array(await (await fetch(media.fullUrl)).arrayBuffer());
+    let aesKeyHex = "";
+    for (let i = 0; !aesKeyHex; i++) {
+      const candidate = i.toString(16).padStart(32, "0");
+      try {
+        decryptAesEcb(cipherText, fromHex(candidate));
+      } catch {
+        aesKeyHex = candidate;
+      }
+    }
+    const wrongKey = await downloadMedia(media, { ...cdn, aesKeyHex }).catch((e) => e);
     assert.equal(wrongKey?.name, "AesError");
     await assert.rejects(
       downloadMedia({ encryptQueryParam: "", aesKey: "", encryptType: 0, fullUrl: "" }, cdn),
