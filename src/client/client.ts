@@ -16,7 +16,13 @@ import {
   TextTooLongError,
 } from "../protocol/mod.ts";
 import type { WireMessage } from "../protocol/mod.ts";
-import { DEFAULT_CDN_BASE_URL, downloadMedia, mediaItemFor, uploadMedia } from "../media/mod.ts";
+import {
+  CdnError,
+  DEFAULT_CDN_BASE_URL,
+  downloadMedia,
+  mediaItemFor,
+  uploadMedia,
+} from "../media/mod.ts";
 import {
   type BotInfo,
   Message,
@@ -49,6 +55,7 @@ import {
   validateSessionName,
 } from "./data_dir.ts";
 import { LoginError, NoContextError, NotLoggedInError, SessionNotFoundError } from "./errors.ts";
+import { md5Hex } from "../crypto/mod.ts";
 import { FileLock } from "./file_lock.ts";
 import { createStderrLogger, defaultLogLevel, type Logger, type LogLevel } from "./logger.ts";
 import { type QrLoginOptions, runQrLogin, sleep } from "./login.ts";
@@ -1111,12 +1118,22 @@ export class WeiLink {
         `Cannot download: message "${message.messageId ?? "?"}" has no downloadable media`,
       );
     }
-    return await downloadMedia(media, {
+    const bytes = await downloadMedia(media, {
       cdnBaseUrl: this.#cdnBaseUrl,
       ...(this.#fetch ? { fetch: this.#fetch } : {}),
       ...(found.image?.aesKeyHex ? { aesKeyHex: found.image.aesKeyHex } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
     });
+    // AES-ECB has no integrity check: a wrong key passes the padding check about once in 256
+    // tries. Files and videos carry the plaintext MD5, so a wrong result is never returned.
+    const expected = (found.file?.md5 || found.video?.videoMd5 || "").toLowerCase();
+    if (/^[0-9a-f]{32}$/.test(expected) && md5Hex(bytes) !== expected) {
+      throw new CdnError(
+        `Cannot download: media of message "${message.messageId ?? "?"}" does not match its ` +
+          "MD5 (wrong key or corrupted download)",
+      );
+    }
+    return bytes;
   }
 
   /**

@@ -218,3 +218,40 @@ Deno.test("messaging: messages delivered again (a replayed cursor) reach the cal
     await rig.close();
   }
 });
+
+Deno.test("messaging: a download that does not match the file's MD5 is refused", async () => {
+  const rig = await startRig();
+  try {
+    await rig.login();
+    const data = bytes(700, 3);
+    await rig.sandbox.injectMessage({ file: data, fileName: "a.bin" });
+    const [good] = await rig.wl.recv({ timeout: 2 });
+    assert.deepEqual(await rig.wl.download(good!), data);
+
+    // The same CDN object announced with another MD5: a wrong key or a corrupted transfer.
+    const m = good!.file!.media;
+    await rig.sandbox.injectMessage({
+      items: [{
+        type: 4,
+        file_item: {
+          media: {
+            encrypt_query_param: m.encryptQueryParam,
+            aes_key: m.aesKey,
+            encrypt_type: m.encryptType,
+            full_url: m.fullUrl,
+          },
+          file_name: "a.bin",
+          md5: "0".repeat(32),
+          len: String(data.length),
+        },
+      }],
+    });
+    const [bad] = await rig.wl.recv({ timeout: 2 });
+    await assert.rejects(
+      rig.wl.download(bad!),
+      (e: unknown) => e instanceof CdnError && /MD5/.test(e.message),
+    );
+  } finally {
+    await rig.close();
+  }
+});
