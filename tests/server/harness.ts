@@ -156,3 +156,22 @@ export async function rawStatus(
     conn.close();
   }
 }
+
+/** The JSON-RPC `initialize` request (id 1) a raw MCP client sends first. */
+export function initializeRequest(clientName: string): {
+  jsonrpc: "2.0";
+  id: number;
+  method: "initialize";
+  params: Record<string, unknown>;
+} {
+  return {
+    jsonrpc: "2.0",
+    id: 1,
+    method: "initialize",
+    params: {
+      protocolVersion: "2025-06-18",
+      capabilities: {},
+      clientInfo: { name: clientName, version: "0" },
+    },
+  };
+}

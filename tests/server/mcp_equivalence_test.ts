@@ -12,7 +12,7 @@ import type { CallToolResult, JSONRPCMessage } from "@modelcontextprotocol/sdk/t
 import { openWeiLinkBackend, type WeiLinkBackend } from "../../src/server/backend.ts";
 import { createMcpServer } from "../../src/server/mcp.ts";
 import { createToolRegistry, type ToolRegistry, toToolError } from "../../src/server/tools.ts";
-import { startEnv } from "./harness.ts";
+import { initializeRequest, startEnv } from "./harness.ts";
 
 const INFO = { name: "weilink", version: "0.0.0-test" };
 
@@ -86,16 +86,7 @@ const call = (id: number, name: string, args?: unknown): JSONRPCMessage => ({
 } as JSONRPCMessage);
 
 const REQUESTS: JSONRPCMessage[] = [
-  {
-    jsonrpc: "2.0",
-    id: 1,
-    method: "initialize",
-    params: {
-      protocolVersion: "2025-06-18",
-      capabilities: {},
-      clientInfo: { name: "equivalence-test", version: "0" },
-    },
-  },
+  initializeRequest("equivalence-test") as JSONRPCMessage,
   { jsonrpc: "2.0", method: "notifications/initialized" },
   { jsonrpc: "2.0", id: 2, method: "tools/list" },
   call(3, "sessions", {}),

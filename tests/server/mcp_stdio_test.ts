@@ -5,7 +5,15 @@
 import assert from "node:assert/strict";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
-import { callTool, loginThroughTool, md5, PNG_BYTES, startEnv, type TestEnv } from "./harness.ts";
+import {
+  callTool,
+  initializeRequest,
+  loginThroughTool,
+  md5,
+  PNG_BYTES,
+  startEnv,
+  type TestEnv,
+} from "./harness.ts";
 
 const ENTRY = new URL("./fixtures/mcp_stdio_entry.ts", import.meta.url).pathname;
 const CLI = new URL("../../cli.ts", import.meta.url).pathname;
@@ -94,16 +102,7 @@ Deno.test("mcp over stdio: stdout carries only JSON-RPC, logs go to stderr", asy
   const writer = child.stdin.getWriter();
   const send = (message: unknown) =>
     writer.write(new TextEncoder().encode(JSON.stringify(message) + "\n"));
-  await send({
-    jsonrpc: "2.0",
-    id: 1,
-    method: "initialize",
-    params: {
-      protocolVersion: "2025-06-18",
-      capabilities: {},
-      clientInfo: { name: "raw", version: "0" },
-    },
-  });
+  await send(initializeRequest("raw"));
   await send({ jsonrpc: "2.0", method: "notifications/initialized" });
   await send({ jsonrpc: "2.0", id: 2, method: "tools/list" });
   await send({

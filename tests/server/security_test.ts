@@ -5,18 +5,16 @@
 import assert from "node:assert/strict";
 import { serveMcp, serveOpenApi } from "../../src/server/mod.ts";
 import { allowedHostNames, isLoopbackHost, timingSafeEqual } from "../../src/server/http_guard.ts";
-import { callTool, connectHttp, rawStatus, serverOptions, startEnv } from "./harness.ts";
+import {
+  callTool,
+  connectHttp,
+  initializeRequest,
+  rawStatus,
+  serverOptions,
+  startEnv,
+} from "./harness.ts";
 
-const INIT = {
-  jsonrpc: "2.0",
-  id: 1,
-  method: "initialize",
-  params: {
-    protocolVersion: "2025-06-18",
-    capabilities: {},
-    clientInfo: { name: "raw", version: "0" },
-  },
-};
+const INIT = initializeRequest("raw");
 
 function post(url: string, headers: Record<string, string> = {}, body: unknown = INIT) {
   return fetch(url, {
