@@ -51,6 +51,32 @@ export function recordInbound(
   contexts[user] = entry;
 }
 
+/**
+ * {@linkcode recordInbound} for a batch of `(user, token)` pairs in arrival order, touching each
+ * user's entry once: the result is the same as recording the pairs one by one (the last token
+ * wins; the send count is reset when any token of the user differs from the one stored).
+ */
+export function recordInboundBatch(
+  contexts: ContextsFile,
+  pairs: Iterable<readonly [user: string, token: string]>,
+  nowSec: number,
+): void {
+  const last = new Map<string, { token: string; mixed: boolean }>();
+  for (const [user, token] of pairs) {
+    const seen = last.get(user);
+    if (!seen) last.set(user, { token, mixed: false });
+    else if (seen.token !== token) {
+      seen.token = token;
+      seen.mixed = true;
+    }
+  }
+  for (const [user, { token, mixed }] of last) {
+    recordInbound(contexts, user, token, nowSec);
+    // Tokens that changed within the batch opened a new quota even if the last equals the old one.
+    if (mixed) delete contexts[user]!.sc;
+  }
+}
+
 /** Count `n` messages against the quota of `user`'s token (a reservation made before sending). */
 export function reserveSends(contexts: ContextsFile, user: string, n: number): void {
   const entry = contexts[user];
