@@ -42,9 +42,11 @@ export class MessageQueue<T> {
       this.#items = this.#items.slice(this.#head);
       this.#head = 0;
     }
-    const waiters = this.#waiters;
-    this.#waiters = [];
-    for (const w of waiters) w();
+    if (this.#waiters.length) {
+      const waiters = this.#waiters;
+      this.#waiters = [];
+      for (const w of waiters) w();
+    }
     return dropped;
   }
 
