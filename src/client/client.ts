@@ -35,7 +35,7 @@ import {
   clearTokens,
   CONTEXT_QUOTA,
   contextStatus,
-  recordInbound,
+  recordInboundBatch,
   reserveSends,
   settleSends,
 } from "./context_state.ts";
@@ -209,8 +209,14 @@ interface Dispatcher {
 export const TYPING_TICKET_TTL_MS = 12 * 3600_000;
 const DEFAULT_RECV_TIMEOUT_S = 35;
 const RECENT_IDS = 10_000;
-/** Polled batches the dispatcher may hold ahead of its handlers. */
-const MAX_PENDING_BATCHES = 8;
+/** Polled messages the dispatcher may hold ahead of its handlers before polling waits. */
+const MAX_PENDING_MESSAGES = 5_000;
+/**
+ * Minimum time between the starts of two commits of one session while batches pile up (a backlog).
+ * A commit (data lock, two fsynced files, renames) costs about the same for 1 message as for 1,000,
+ * so the batches polled meanwhile are committed together; a lone batch is committed at once.
+ */
+const GROUP_COMMIT_MS = 3;
 /** How long `recv()` waits for other sessions once one session returned messages. */
 const EARLY_RETURN_GRACE_MS = 50;
 
@@ -795,9 +801,11 @@ export class WeiLink {
       let contexts: ContextsFile | undefined;
       if (messages.some((m) => m.contextToken)) {
         contexts = this.#dir.readContexts(s.name);
-        for (const m of messages) {
-          if (m.contextToken) recordInbound(contexts, m.fromUser, m.contextToken, nowSec);
-        }
+        recordInboundBatch(
+          contexts,
+          messages.filter((m) => m.contextToken).map((m) => [m.fromUser, m.contextToken] as const),
+          nowSec,
+        );
         writes.push(this.#dir.prepareContexts(s.name, contexts));
       }
       if (writeCursor) writes.push(this.#dir.prepareToken(s.name, disk));
@@ -846,15 +854,18 @@ export class WeiLink {
   #firstSighting(m: Message): boolean {
     if (!m.messageId) return true;
     const id = m.messageId;
-    if (this.#recentIds.has(id) || this.#olderIds.has(id)) return false;
+    // One hash lookup for a fresh id (the common case): add, and see whether the set grew.
+    const recent = this.#recentIds;
+    const size = recent.size;
+    recent.add(id);
+    if (recent.size === size || this.#olderIds.has(id)) return false;
     // Two generations instead of a ring with per-id deletes: a full generation becomes the older
     // one and the previous older one is dropped whole, so at least the last RECENT_IDS ids are
     // remembered without a hash-table delete (and its rehashing) per message.
-    if (this.#recentIds.size >= RECENT_IDS) {
-      this.#olderIds = this.#recentIds;
+    if (recent.size >= RECENT_IDS) {
+      this.#olderIds = recent;
       this.#recentIds = new Set();
     }
-    this.#recentIds.add(id);
     return true;
   }
 
@@ -1345,18 +1356,34 @@ export class WeiLink {
     const signal = d.controller.signal;
     const api = this.#apiFor(s);
     await api.notifyStart().catch(() => {});
-    // Polls run back to back; committing and dispatching a batch overlaps the next poll. Batches
-    // that pile up meanwhile are committed together (one data-lock section, one fsync per file).
+    // Polls run back to back: the next poll goes out as soon as a batch arrives, so the server
+    // prepares it while this one is committed and dispatched by the worker. Batches that pile up
+    // while the worker is busy are committed together (one data-lock section, one fsync per file),
+    // and under a backlog the worker lets them gather for GROUP_COMMIT_MS between commits.
     let pending: PolledBatch[] = [];
+    let pendingMessages = 0;
+    let lastCommit = -Infinity;
     let worker: Promise<void> | undefined;
     const drain = async () => {
       while (pending.length) {
+        // Several batches waiting means polling outpaces committing: a backlog. Let more gather.
+        const wait = lastCommit + GROUP_COMMIT_MS - this.#now();
+        if (
+          pending.length > 1 && wait > 0 && pendingMessages < MAX_PENDING_MESSAGES &&
+          !signal.aborted
+        ) {
+          await sleep(wait, signal).catch(() => {});
+        }
+        lastCommit = this.#now();
         const batches = pending;
         pending = [];
+        pendingMessages = 0;
         const merged: PolledBatch = {
           bot: batches[0]!.bot,
           cursor: batches.findLast((b) => b.cursor)?.cursor ?? "",
-          messages: batches.flatMap((b) => b.messages),
+          messages: batches.length === 1
+            ? batches[0]!.messages
+            : batches.flatMap((b) => b.messages),
         };
         try {
           const fresh = await this.#processBatch(s, merged);
@@ -1367,19 +1394,30 @@ export class WeiLink {
       }
       worker = undefined;
     };
-    while (!signal.aborted && s.bot && !s.expired && !s.removed) {
+    const polling = () => !signal.aborted && !!s.bot && !s.expired && !s.removed;
+    const poll = () => {
+      const p = this.#fetchBatch(s, this.#now() + d.pollTimeoutMs, signal);
+      // Handled where it is awaited; this keeps a failure during a backpressure wait from
+      // counting as an unhandled rejection meanwhile.
+      p.catch(() => {});
+      return p;
+    };
+    let next = polling() ? poll() : undefined;
+    while (next) {
       let batch: PolledBatch | undefined;
       try {
-        batch = await this.#fetchBatch(s, this.#now() + d.pollTimeoutMs, signal);
+        batch = await next;
       } catch (err) {
         if (signal.aborted || err instanceof SessionExpiredError) break;
-        continue; // Backoff was scheduled by #noteFailure; the next poll waits for it.
+        // Backoff was scheduled by #noteFailure; the next poll waits for it.
       }
+      next = polling() ? poll() : undefined;
       if (!batch || (batch.messages.length === 0 && !batch.cursor)) continue;
       pending.push(batch);
+      pendingMessages += batch.messages.length;
       worker ??= drain();
       // Backpressure: slow handlers slow polling down instead of growing memory.
-      if (pending.length >= MAX_PENDING_BATCHES) await worker;
+      if (pendingMessages >= MAX_PENDING_MESSAGES) await worker;
     }
     await worker;
     if (s.bot && !s.expired) await this.#apiFor(s).notifyStop().catch(() => {});
