@@ -538,10 +538,11 @@ export class SandboxCore {
   }
 
   #nextMessageId(): bigint {
-    // Above 2^53 on purpose (spec §1.6): a client that parses ids as floats loses digits.
+    // Above 2^53 on purpose (spec §1.6): a client that parses ids as floats loses digits. Odd, so
+    // that this holds for every id (an even one may happen to be a float64 exactly).
     this.#messageCounter++;
     return 7_300_000_000_000_000_000n + BigInt(this.#messageCounter) * 1000n +
-      BigInt(randomBytes(1)[0]! % 100);
+      BigInt(randomBytes(1)[0]! % 50) * 2n + 1n;
   }
 
   // ---------------------------------------------------------------- inbound messages
