@@ -9,12 +9,15 @@
  */
 
 /**
- * `"<id key>" : <number>` with the number captured. The JSON number grammar is followed loosely
- * (a bare `.` or exponent is accepted) so that malformed numbers still reach `JSON.parse` and fail
- * there with a `SyntaxError`, as they would without the rewrite.
+ * `_id" : <number>` right after an unescaped `"message`, `"msg` or `"svr`, with the number captured.
+ * The search runs on the literal `_id"`, which is rare, and only then looks behind; the quote that
+ * opens the key must be preceded by an even run of backslashes (none, in valid JSON outside
+ * strings), so look-alike text inside a string literal, where that quote is escaped, is never
+ * touched. The JSON number grammar is followed loosely (a bare `.` or exponent is accepted) so that
+ * malformed numbers are not split in two.
  */
 const ID_NUMBER =
-  /"(?:message_id|msg_id|svr_id)"[ \t\n\r]*:[ \t\n\r]*(-?\d+(?:\.\d*)?(?:[eE][+-]?\d*)?)/g;
+  /(?<=(?:^|[^\\])(?:\\\\)*"(?:message|msg|svr))_id"[ \t\n\r]*:[ \t\n\r]*(-?\d+(?:\.\d*)?(?:[eE][+-]?\d*)?)/g;
 
 /**
  * Parses JSON text like `JSON.parse`, except that numeric values of the keys `message_id`,
@@ -36,20 +39,13 @@ export function parseJsonLossless(text: string): unknown {
 }
 
 /**
- * Rewrites `"<id key>" : <number>` into `"<id key>" : "<number>"` in one regex pass.
- *
- * Look-alike text inside a string literal is never touched: there the opening quote of the match
- * would be escaped, i.e. preceded by an odd run of backslashes (outside strings, valid JSON has no
- * backslashes at all). A match whose opening quote is unescaped either starts a real key or sits
- * in text that is not valid JSON anyway (`JSON.parse` then throws, rewritten or not).
+ * Rewrites `"<id key>" : <number>` into `"<id key>":"<number>"` in one regex pass with a
+ * replacement pattern (no callback per match). A match whose opening quote is unescaped either
+ * starts a real key or sits in text that is not valid JSON anyway (`JSON.parse` then throws,
+ * rewritten or not).
  */
 function quoteIdNumbers(text: string): string {
   // Fast path: most bodies (QR, config, typing) carry no id at all.
   if (!text.includes('_id"')) return text;
-  return text.replace(ID_NUMBER, (match: string, digits: string, offset: number) => {
-    let backslashes = 0;
-    for (let k = offset - 1; k >= 0 && text.charCodeAt(k) === 0x5c /* \ */; k--) backslashes++;
-    if (backslashes % 2 === 1) return match;
-    return match.slice(0, match.length - digits.length) + '"' + digits + '"';
-  });
+  return text.replace(ID_NUMBER, '_id":"$1"');
 }
