@@ -66,6 +66,7 @@ import {
   suggestedFileName,
 } from "./media_input.ts";
 import { MessageQueue } from "./message_queue.ts";
+import { RecentIds } from "./recent_ids.ts";
 import { openMessageStore, type SentPart, type StoreBinding } from "./store_binding.ts";
 
 /** Backoff after failed polls (spec §3.3): `shortMs` after a failure, `longMs` after `longAfter`. */
@@ -212,11 +213,17 @@ const RECENT_IDS = 10_000;
 /** Polled messages the dispatcher may hold ahead of its handlers before polling waits. */
 const MAX_PENDING_MESSAGES = 5_000;
 /**
- * Minimum time between the starts of two commits of one session while batches pile up (a backlog).
- * A commit (data lock, two fsynced files, renames) costs about the same for 1 message as for 1,000,
- * so the batches polled meanwhile are committed together; a lone batch is committed at once.
+ * Minimum time between the starts of two commits of one session under a backlog. A commit (data
+ * lock, two fsynced files, renames) costs about the same for 1 message as for 1,000, so the batches
+ * polled meanwhile are committed together.
  */
-const GROUP_COMMIT_MS = 3;
+const GROUP_COMMIT_MS = 10;
+/**
+ * A backlog: at least this many messages in more than one batch waiting for the worker. Below it
+ * (a lone batch, or the small batches of live traffic) the worker commits at once, so latency
+ * stays low when messages arrive one by one.
+ */
+const GROUP_COMMIT_MIN_MESSAGES = 100;
 /** How long `recv()` waits for other sessions once one session returned messages. */
 const EARLY_RETURN_GRACE_MS = 50;
 
@@ -362,9 +369,8 @@ export class WeiLink {
   #dispatcher: Dispatcher | undefined;
   #dispatchChain: Promise<void> = Promise.resolve();
   #lastDropWarning = 0;
-  /** Ids seen lately, in two generations (see `#firstSighting`). */
-  #recentIds = new Set<string>();
-  #olderIds = new Set<string>();
+  /** Ids of the messages handed out lately, to drop duplicates across polls. */
+  readonly #seenIds = new RecentIds(RECENT_IDS);
   #store: StoreBinding | undefined;
   readonly #storeOption: boolean | string;
   #closed = false;
@@ -852,21 +858,7 @@ export class WeiLink {
 
   /** De-duplicate by message id across polls (the spec leaves duplicates undocumented). */
   #firstSighting(m: Message): boolean {
-    if (!m.messageId) return true;
-    const id = m.messageId;
-    // One hash lookup for a fresh id (the common case): add, and see whether the set grew.
-    const recent = this.#recentIds;
-    const size = recent.size;
-    recent.add(id);
-    if (recent.size === size || this.#olderIds.has(id)) return false;
-    // Two generations instead of a ring with per-id deletes: a full generation becomes the older
-    // one and the previous older one is dropped whole, so at least the last RECENT_IDS ids are
-    // remembered without a hash-table delete (and its rehashing) per message.
-    if (recent.size >= RECENT_IDS) {
-      this.#olderIds = recent;
-      this.#recentIds = new Set();
-    }
-    return true;
+    return !m.messageId || this.#seenIds.add(m.messageId);
   }
 
   // ---- send ---------------------------------------------------------------------------------
@@ -1369,8 +1361,8 @@ export class WeiLink {
         // Several batches waiting means polling outpaces committing: a backlog. Let more gather.
         const wait = lastCommit + GROUP_COMMIT_MS - this.#now();
         if (
-          pending.length > 1 && wait > 0 && pendingMessages < MAX_PENDING_MESSAGES &&
-          !signal.aborted
+          pending.length > 1 && pendingMessages >= GROUP_COMMIT_MIN_MESSAGES && wait > 0 &&
+          pendingMessages < MAX_PENDING_MESSAGES && !signal.aborted
         ) {
           await sleep(wait, signal).catch(() => {});
         }

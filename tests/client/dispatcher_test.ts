@@ -114,15 +114,21 @@ Deno.test("dispatcher: a backlog arrives once and in order, across a stop in the
   const rig = await startRig();
   try {
     await rig.login();
-    const total = 1_500; // 15 sandbox batches: polls outpace commits, so batches are grouped
+    // More than the dispatcher polls ahead (5,000), so the stop leaves some for the restart.
+    const total = 6_000;
     for (let i = 0; i < total; i++) await rig.sandbox.injectMessage({ text: `m${i}` });
     const seen: string[] = [];
-    rig.wl.onMessage((m) => void seen.push(m.text ?? ""));
+    let stopped: Promise<void> | undefined;
+    rig.wl.onMessage((m) => {
+      seen.push(m.text ?? "");
+      // Stop in the middle of a batch, while later batches are polled ahead and waiting to be
+      // committed: they are committed and handed out before the dispatcher ends, so the restart
+      // neither repeats nor skips any.
+      if (seen.length === 250) stopped = rig.wl.stop();
+    });
     await rig.wl.runBackground({ pollTimeout: 1 });
-    await until(() => seen.length >= 300);
-    // Stop while batches are polled ahead and waiting to be committed: they are committed and
-    // handed out before the dispatcher ends, so the restart neither repeats nor skips any.
-    await rig.wl.stop();
+    await until(() => stopped !== undefined);
+    await stopped;
     const atStop = seen.length;
     await rig.wl.runBackground({ pollTimeout: 1 });
     await until(() => seen.length >= total);
