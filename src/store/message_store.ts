@@ -26,6 +26,7 @@ import {
   type QueryOptions,
 } from "./query_filter.ts";
 import { migrateSchema } from "./schema.ts";
+import { RESTART_FRAMES, WalCheckpointer } from "./wal_checkpointer.ts";
 
 /** Options of {@linkcode MessageStore}. */
 export interface MessageStoreOptions {
@@ -113,6 +114,13 @@ const AGE_PRUNE_INTERVAL_MS = 60_000;
 const PRUNE_CHUNK = 5_000;
 /** Row-id span examined per statement by the age rule. */
 const AGE_SCAN_SPAN = 10_000;
+/** `wal_autocheckpoint` while the writer checkpoints by itself. */
+const OWN_CHECKPOINT_PAGES = 4000;
+/**
+ * `wal_autocheckpoint` while a background thread checkpoints: only a safety net, should the thread
+ * fall far behind (it resets the log at RESTART_FRAMES).
+ */
+const BACKSTOP_CHECKPOINT_PAGES = 4 * RESTART_FRAMES;
 const DEFAULT_SINCE_LIMIT = 1_000;
 const MAX_SINCE_LIMIT = 10_000;
 const SQLITE_BUSY = 5;
@@ -166,6 +174,9 @@ function checkLimitOption(
  * `messages.db` written by either implementation is read by the other.
  *
  * - WAL mode (readers never block the writer), a busy timeout, `synchronous = NORMAL`.
+ * - Checkpoints (and their fsyncs) run on a background thread with its own connection, started
+ *   on the first write to a file; the writer only appends, and takes one small checkpoint itself
+ *   per 32 MiB of log so the log starts over. {@linkcode MessageStore.close} stops the thread.
  * - Idempotent: `INSERT OR IGNORE` on `message_id`; 64-bit ids are stored exactly (ids ≥ 2^63 as
  *   their two's complement, see `encodeMessageId`).
  * - Pruned by age and by count on open, then after every 100 inserted rows. Pruning deletes in
@@ -205,6 +216,9 @@ export class MessageStore implements Disposable {
   #insertedSincePrune = 0;
   #lastAgePrune = 0;
   #closed = false;
+  /** Checkpoints the WAL off this thread; started on the first commit to a file. */
+  #checkpointer: WalCheckpointer | undefined;
+  #checkpointerTried = false;
 
   /**
    * Opens (creating if needed) the store at `path`, migrates a fresh file to the schema, and
@@ -233,9 +247,10 @@ export class MessageStore implements Disposable {
       // failure, an acceptable trade for a history log written about a thousand times a second.
       this.#db.exec("PRAGMA synchronous = NORMAL");
       // Each checkpoint ends in fsyncs of the WAL and the database, the dominant cost of bulk
-      // inserts on disk. 4000 pages (16 MiB of WAL, the default is 1000) means a quarter as many
-      // of them, and index pages rewritten by many commits are copied back once per checkpoint.
-      this.#db.exec("PRAGMA wal_autocheckpoint = 4000");
+      // inserts on disk. They move to a background thread on the first write (see
+      // #afterCommit); until then, and wherever threads are missing, the writer checkpoints every
+      // 4000 pages (16 MiB of WAL, the default is 1000), which means a quarter as many of them.
+      this.#db.exec(`PRAGMA wal_autocheckpoint = ${OWN_CHECKPOINT_PAGES}`);
       migrateSchema(this.#db, this.path);
       this.prune();
     } catch (error) {
@@ -343,7 +358,35 @@ export class MessageStore implements Disposable {
       this.#db.exec("ROLLBACK");
       throw error;
     }
+    this.#afterCommit();
     return inserted;
+  }
+
+  /** Wakes the checkpoint thread, starting it on the first commit to a file. */
+  #afterCommit(): void {
+    if (this.#checkpointer === undefined) {
+      if (this.#checkpointerTried || this.path === ":memory:") return;
+      this.#checkpointerTried = true;
+      this.#checkpointer = WalCheckpointer.start(this.path);
+      if (this.#checkpointer === undefined) return;
+      this.#db.exec(`PRAGMA wal_autocheckpoint = ${BACKSTOP_CHECKPOINT_PAGES}`);
+    } else if (this.#checkpointer.stopped) {
+      // The thread could not open the file: the writer checkpoints by itself again.
+      this.#checkpointer.close();
+      this.#checkpointer = undefined;
+      this.#db.exec(`PRAGMA wal_autocheckpoint = ${OWN_CHECKPOINT_PAGES}`);
+      return;
+    }
+    if (!this.#checkpointer.committed()) return;
+    try {
+      // Only the frames the thread has not copied yet: then the next transaction restarts the log.
+      this.#cached("PRAGMA wal_checkpoint(PASSIVE)").get();
+    } catch (error) {
+      // The commit stands; a checkpoint that lost a lock race is left to the thread.
+      if (!isBusy(error)) throw error;
+    } finally {
+      this.#checkpointer.writerCheckpointed();
+    }
   }
 
   #insertStatement(rows: number): StatementSync {
@@ -402,6 +445,7 @@ export class MessageStore implements Disposable {
       const hi = lo + AGE_SCAN_SPAN;
       if (probe.get(lo, hi, cutoff) === undefined) continue;
       deleted += Number(remove.run(lo, hi, cutoff).changes);
+      this.#afterCommit();
     }
     return deleted;
   }
@@ -428,6 +472,7 @@ export class MessageStore implements Disposable {
       if (cut !== undefined && cut !== null) {
         for (;;) {
           const n = Number(chunk.run(cut, PRUNE_CHUNK).changes);
+          this.#afterCommit();
           deleted += n;
           if (n < PRUNE_CHUNK) break;
         }
@@ -450,6 +495,7 @@ export class MessageStore implements Disposable {
         this.#db.exec("ROLLBACK");
         throw error;
       }
+      if (n > 0) this.#afterCommit();
       deleted += n;
       if (n < PRUNE_CHUNK) break;
     }
@@ -616,6 +662,9 @@ export class MessageStore implements Disposable {
     if (this.#closed) return;
     this.#closed = true;
     this.#statements.clear();
+    // The thread's connection closes first, so this one is the last: SQLite then checkpoints and
+    // removes the WAL (unless another process has the file open).
+    this.#checkpointer?.close();
     this.#db.close();
   }
 
