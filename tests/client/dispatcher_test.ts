@@ -2,14 +2,7 @@ import assert from "node:assert/strict";
 import type { Message } from "../../src/models.ts";
 import type { WeiLinkEvent } from "../../src/client/mod.ts";
 import { startRig } from "./harness.ts";
-
-async function until(check: () => boolean, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error("Condition not met in time");
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+import { until } from "../until.ts";
 
 Deno.test("dispatcher: handlers run in order, isolated, and feed recv()", async () => {
   const rig = await startRig();

@@ -1,5 +1,9 @@
 import assert from "node:assert/strict";
 import { readJson, startRig } from "./harness.ts";
+import { until } from "../until.ts";
+
+/** Child processes start a Deno runtime each: give them longer than in-process waits. */
+const PROCESS_WAIT_MS = 15_000;
 
 const CHILD = new URL("./fixtures/bot_child.ts", import.meta.url).pathname;
 
@@ -47,14 +51,6 @@ async function stopBots(bots: ReturnType<typeof spawnBot>[]): Promise<void> {
   }
 }
 
-async function until(check: () => boolean, ms = 15_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error("Condition not met in time");
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 Deno.test("two processes on one data dir: one polls, the other takes over, nothing lost or duplicated", async () => {
   const rig = await startRig();
   const bots: ReturnType<typeof spawnBot>[] = [];
@@ -64,17 +60,17 @@ Deno.test("two processes on one data dir: one polls, the other takes over, nothi
     const { dir, sandbox } = rig;
     const a = spawnBot(dir, sandbox.baseUrl, sandbox.cdnBaseUrl, "A");
     bots.push(a);
-    await until(() => a.lines.some((l) => l.role === "primary"));
+    await until(() => a.lines.some((l) => l.role === "primary"), PROCESS_WAIT_MS);
     const b = spawnBot(dir, sandbox.baseUrl, sandbox.cdnBaseUrl, "B");
     bots.push(b);
-    await until(() => b.lines.some((l) => l.role === "standby"));
+    await until(() => b.lines.some((l) => l.role === "standby"), PROCESS_WAIT_MS);
 
     const ids: string[] = [];
     for (let i = 0; i < 15; i++) {
       ids.push((await sandbox.injectMessage({ text: `m${i}` })).messageId);
     }
     const handled = () => [...a.lines, ...b.lines].filter((l) => l.id);
-    await until(() => handled().length >= 15);
+    await until(() => handled().length >= 15, PROCESS_WAIT_MS);
     assert.equal(b.lines.filter((l) => l.id).length, 0, "only the poll-lock holder polls");
 
     // Clean shutdown of A on SIGTERM; B takes over polling from the shared cursor.
@@ -86,7 +82,7 @@ Deno.test("two processes on one data dir: one polls, the other takes over, nothi
     for (let i = 15; i < 30; i++) {
       ids.push((await sandbox.injectMessage({ text: `m${i}` })).messageId);
     }
-    await until(() => handled().length >= 30);
+    await until(() => handled().length >= 30, PROCESS_WAIT_MS);
     assert.ok(b.lines.some((l) => l.role === "primary"));
     await new Promise((r) => setTimeout(r, 300));
     const all = handled().map((l) => l.id!);
@@ -111,10 +107,10 @@ Deno.test("two processes with the message store: the watcher sees every message 
     const { dir, sandbox } = rig;
     const a = spawnBot(dir, sandbox.baseUrl, sandbox.cdnBaseUrl, "A", true);
     bots.push(a);
-    await until(() => a.lines.some((l) => l.role === "primary"));
+    await until(() => a.lines.some((l) => l.role === "primary"), PROCESS_WAIT_MS);
     const b = spawnBot(dir, sandbox.baseUrl, sandbox.cdnBaseUrl, "B", true);
     bots.push(b);
-    await until(() => b.lines.some((l) => l.role === "store_watcher"));
+    await until(() => b.lines.some((l) => l.role === "store_watcher"), PROCESS_WAIT_MS);
 
     const first: string[] = [];
     for (let i = 0; i < 15; i++) {
@@ -122,7 +118,7 @@ Deno.test("two processes with the message store: the watcher sees every message 
     }
     const idsOf = (lines: Line[]) => lines.filter((l) => l.id).map((l) => l.id!);
     // The primary polls and stores; the secondary's onMessage gets each row from the store.
-    await until(() => idsOf(a.lines).length >= 15 && idsOf(b.lines).length >= 15);
+    await until(() => idsOf(a.lines).length >= 15 && idsOf(b.lines).length >= 15, PROCESS_WAIT_MS);
 
     a.child.kill("SIGTERM");
     assert.equal((await a.child.status).code, 0);
@@ -131,7 +127,7 @@ Deno.test("two processes with the message store: the watcher sees every message 
     for (let i = 15; i < 30; i++) {
       second.push((await sandbox.injectMessage({ text: `m${i}` })).messageId);
     }
-    await until(() => idsOf(b.lines).length >= 30);
+    await until(() => idsOf(b.lines).length >= 30, PROCESS_WAIT_MS);
     assert.ok(b.lines.some((l) => l.role === "primary"), "the watcher takes over polling");
     await new Promise((r) => setTimeout(r, 300));
     assert.deepEqual([...idsOf(a.lines)].sort(), [...first].sort());

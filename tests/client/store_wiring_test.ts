@@ -3,14 +3,7 @@ import { MessageStore } from "../../src/store/mod.ts";
 import { MessageDirection, MessageType } from "../../src/models.ts";
 import type { WeiLinkEvent } from "../../src/client/mod.ts";
 import { startRig } from "./harness.ts";
-
-async function until(check: () => boolean, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error("Condition not met in time");
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+import { until } from "../until.ts";
 
 Deno.test("store: received messages are stored before dispatch, sent ones after success", async () => {
   const rig = await startRig({}, { messageStore: true });

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { RESTART_FRAMES } from "../../src/store/wal_checkpointer.ts";
 import { tempStoreDir, textMessage } from "./store_fixtures.ts";
+import { until } from "../until.ts";
 
 const PAGE = 4096;
 
@@ -9,14 +10,6 @@ function sizeOf(path: string): number {
     return Deno.statSync(path).size;
   } catch {
     return 0;
-  }
-}
-
-async function until(check: () => boolean, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error("Condition not met in time");
-    await new Promise((r) => setTimeout(r, 10));
   }
 }
 
