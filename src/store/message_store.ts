@@ -114,6 +114,11 @@ const AGE_PRUNE_INTERVAL_MS = 60_000;
 const PRUNE_CHUNK = 5_000;
 /** Row-id span examined per statement by the age rule. */
 const AGE_SCAN_SPAN = 10_000;
+/**
+ * Rows an instance writes before it starts the checkpoint thread. Starting one takes about 20 ms
+ * (a new isolate), which a process writing a message now and then should not pay.
+ */
+const THREAD_AFTER_ROWS = 1000;
 /** `wal_autocheckpoint` while the writer checkpoints by itself. */
 const OWN_CHECKPOINT_PAGES = 4000;
 /**
@@ -175,8 +180,10 @@ function checkLimitOption(
  *
  * - WAL mode (readers never block the writer), a busy timeout, `synchronous = NORMAL`.
  * - Checkpoints (and their fsyncs) run on a background thread with its own connection, started
- *   on the first write to a file; the writer only appends, and takes one small checkpoint itself
- *   per 32 MiB of log so the log starts over. {@linkcode MessageStore.close} stops the thread.
+ *   once an instance has written 1,000 rows to a file; the writer then only appends, and takes one
+ *   small checkpoint itself per 32 MiB of log so the log starts over. Until then, and where
+ *   threads are missing, the writer checkpoints every 4000 pages.
+ *   {@linkcode MessageStore.close} stops the thread.
  * - Idempotent: `INSERT OR IGNORE` on `message_id`; 64-bit ids are stored exactly (ids ≥ 2^63 as
  *   their two's complement, see `encodeMessageId`).
  * - Pruned by age and by count on open, then after every 100 inserted rows. Pruning deletes in
@@ -216,9 +223,10 @@ export class MessageStore implements Disposable {
   #insertedSincePrune = 0;
   #lastAgePrune = 0;
   #closed = false;
-  /** Checkpoints the WAL off this thread; started on the first commit to a file. */
+  /** Checkpoints the WAL off this thread; started once THREAD_AFTER_ROWS rows are written. */
   #checkpointer: WalCheckpointer | undefined;
   #checkpointerTried = false;
+  #rowsWritten = 0;
 
   /**
    * Opens (creating if needed) the store at `path`, migrates a fresh file to the schema, and
@@ -247,7 +255,7 @@ export class MessageStore implements Disposable {
       // failure, an acceptable trade for a history log written about a thousand times a second.
       this.#db.exec("PRAGMA synchronous = NORMAL");
       // Each checkpoint ends in fsyncs of the WAL and the database, the dominant cost of bulk
-      // inserts on disk. They move to a background thread on the first write (see
+      // inserts on disk. They move to a background thread once writes add up (see
       // #afterCommit); until then, and wherever threads are missing, the writer checkpoints every
       // 4000 pages (16 MiB of WAL, the default is 1000), which means a quarter as many of them.
       this.#db.exec(`PRAGMA wal_autocheckpoint = ${OWN_CHECKPOINT_PAGES}`);
@@ -358,14 +366,16 @@ export class MessageStore implements Disposable {
       this.#db.exec("ROLLBACK");
       throw error;
     }
-    this.#afterCommit();
+    this.#afterCommit(count);
     return inserted;
   }
 
-  /** Wakes the checkpoint thread, starting it on the first commit to a file. */
-  #afterCommit(): void {
+  /** Wakes the checkpoint thread after a commit of `rows` rows, starting it when it is due. */
+  #afterCommit(rows: number): void {
     if (this.#checkpointer === undefined) {
       if (this.#checkpointerTried || this.path === ":memory:") return;
+      this.#rowsWritten += rows;
+      if (this.#rowsWritten < THREAD_AFTER_ROWS) return;
       this.#checkpointerTried = true;
       this.#checkpointer = WalCheckpointer.start(this.path);
       if (this.#checkpointer === undefined) return;
@@ -444,8 +454,9 @@ export class MessageStore implements Disposable {
     for (let lo = bounds.min; lo <= bounds.max; lo += AGE_SCAN_SPAN) {
       const hi = lo + AGE_SCAN_SPAN;
       if (probe.get(lo, hi, cutoff) === undefined) continue;
-      deleted += Number(remove.run(lo, hi, cutoff).changes);
-      this.#afterCommit();
+      const n = Number(remove.run(lo, hi, cutoff).changes);
+      this.#afterCommit(n);
+      deleted += n;
     }
     return deleted;
   }
@@ -472,7 +483,7 @@ export class MessageStore implements Disposable {
       if (cut !== undefined && cut !== null) {
         for (;;) {
           const n = Number(chunk.run(cut, PRUNE_CHUNK).changes);
-          this.#afterCommit();
+          this.#afterCommit(n);
           deleted += n;
           if (n < PRUNE_CHUNK) break;
         }
@@ -495,7 +506,7 @@ export class MessageStore implements Disposable {
         this.#db.exec("ROLLBACK");
         throw error;
       }
-      if (n > 0) this.#afterCommit();
+      if (n > 0) this.#afterCommit(n);
       deleted += n;
       if (n < PRUNE_CHUNK) break;
     }

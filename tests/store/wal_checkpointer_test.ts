@@ -13,15 +13,21 @@ function sizeOf(path: string): number {
   }
 }
 
-Deno.test("wal: a small write reaches the database file in the background", async () => {
+Deno.test("wal: a few rows start no thread; from 1,000 rows on, checkpoints run in the background", async () => {
   await using tmp = await tempStoreDir();
   const store = tmp.open();
+  const rows = (from: number, n: number) =>
+    Array.from({ length: n }, (_, i) => textMessage(from + i, `m${from + i}`));
   const before = sizeOf(tmp.path);
-  // 100 rows are a few dozen pages: far below the writer's own threshold (4000 pages), so only
-  // the background thread copies them into the database file while the store stays open.
-  store.store(Array.from({ length: 100 }, (_, i) => textMessage(i + 1, `m${i}`)));
+  // 999 rows are a few hundred pages, far below the writer's own threshold (4000 pages): with no
+  // thread they stay in the log.
+  store.store(rows(1, 999));
+  await new Promise((r) => setTimeout(r, 150));
+  assert.equal(sizeOf(tmp.path), before, "nothing was checkpointed");
+  // The 1,000th row starts the thread, which copies the log into the database file.
+  store.store(rows(1000, 1));
   await until(() => sizeOf(tmp.path) > before);
-  assert.equal(store.count(), 100);
+  assert.equal(store.count(), 1000);
 });
 
 Deno.test("wal: the log starts over under sustained writes and is gone after close", async () => {
