@@ -372,6 +372,8 @@ export class MessageStore implements Disposable {
 
   /** Wakes the checkpoint thread after a commit of `rows` rows, starting it when it is due. */
   #afterCommit(rows: number): void {
+    // A statement that changed nothing wrote nothing to the log.
+    if (rows === 0) return;
     if (this.#checkpointer === undefined) {
       if (this.#checkpointerTried || this.path === ":memory:") return;
       this.#rowsWritten += rows;
@@ -506,7 +508,7 @@ export class MessageStore implements Disposable {
         this.#db.exec("ROLLBACK");
         throw error;
       }
-      if (n > 0) this.#afterCommit(n);
+      this.#afterCommit(n);
       deleted += n;
       if (n < PRUNE_CHUNK) break;
     }
