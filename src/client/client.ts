@@ -1373,9 +1373,7 @@ export class WeiLink {
         const merged: PolledBatch = {
           bot: batches[0]!.bot,
           cursor: batches.findLast((b) => b.cursor)?.cursor ?? "",
-          messages: batches.length === 1
-            ? batches[0]!.messages
-            : batches.flatMap((b) => b.messages),
+          messages: batches.flatMap((b) => b.messages),
         };
         try {
           const fresh = await this.#processBatch(s, merged);
