@@ -10,7 +10,7 @@
 
 import type { Message } from "../../models.ts";
 import type { CommandContext } from "../command.ts";
-import { createUniqueFile, mediaFileName } from "../file_name.ts";
+import { mediaFileName, writeUniqueFile } from "../../input/mod.ts";
 import { withClient } from "../open_client.ts";
 import { UsageError } from "../flags.ts";
 import { downloadProgressFetch } from "../transfer_progress.ts";
@@ -53,17 +53,7 @@ export async function runDownload(ctx: CommandContext): Promise<number> {
   const output = ctx.values.output;
   const dir = typeof output === "string" ? output : `${basePath}/downloads`;
   await Deno.mkdir(dir, { recursive: true });
-  const { file, path } = await createUniqueFile(dir, mediaFileName(message, data));
-  try {
-    // FsFile.write may write less than asked: loop until everything is on disk.
-    let written = 0;
-    while (written < data.length) written += await file.write(data.subarray(written));
-  } catch (error) {
-    file.close();
-    await Deno.remove(path).catch(() => {});
-    throw error;
-  }
-  file.close();
+  const path = await writeUniqueFile(dir, mediaFileName(message, data), data);
   ctx.out.result(
     { path, size: data.length },
     () => `Saved to ${path} (${data.length} bytes)`,

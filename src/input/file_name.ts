@@ -1,5 +1,6 @@
 /**
- * Safe local file names for media saved from messages.
+ * Safe local file names for media saved from messages: the one set of rules used by the CLI's
+ * `download`, the servers' `download` tool and the admin panel.
  *
  * A file name inside an inbound message is chosen by whoever sent it. Used as
  * is, `../../.bashrc` or `C:\Windows\win.ini` would write outside the download
@@ -119,15 +120,21 @@ export function numberedName(stem: string, extension: string, n: number): string
 /**
  * Creates a new file named `name` in `dir` without overwriting anything: when
  * the name is taken, tries `stem (1).ext`, `stem (2).ext`, …. Creation uses
- * `createNew`, so two processes racing for one name cannot both get it.
+ * `createNew` (`O_CREAT|O_EXCL`), so two processes racing for one name cannot
+ * both get it, and a symbolic link planted under the name is never followed.
  *
+ * @param name A name already passed through {@linkcode sanitizeFileName}.
  * @returns the open file (caller closes it) and its path.
+ * @throws {TypeError} when `name` is not a sanitised single path component.
  */
 export async function createUniqueFile(
   dir: string,
   name: string,
   maxAttempts = 10_000,
 ): Promise<{ file: Deno.FsFile; path: string }> {
+  if (name !== sanitizeFileName(name, "")) {
+    throw new TypeError(`Cannot create '${name}': not a sanitised file name`);
+  }
   const [stem, extension] = splitExtension(name);
   const separator = Deno.build.os === "windows" ? "\\" : "/";
   const base = dir.endsWith("/") || dir.endsWith(separator) ? dir : dir + separator;
@@ -143,6 +150,41 @@ export async function createUniqueFile(
     }
   }
   throw new Error(`Cannot save '${name}' in '${dir}': ${maxAttempts} names are already taken`);
+}
+
+/**
+ * Writes `data` to a new file in `dir` named after `name` (see
+ * {@linkcode createUniqueFile}); a partly written file is removed on failure.
+ *
+ * @returns the path of the new file.
+ *
+ * @example
+ * ```ts
+ * import { writeUniqueFile } from "./file_name.ts";
+ * const dir = await Deno.makeTempDir();
+ * const first = await writeUniqueFile(dir, "a.txt", new TextEncoder().encode("one"));
+ * const second = await writeUniqueFile(dir, "a.txt", new TextEncoder().encode("two"));
+ * console.log(first.endsWith("/a.txt"), second.endsWith("/a (1).txt")); // true true
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export async function writeUniqueFile(
+  dir: string,
+  name: string,
+  data: Uint8Array,
+): Promise<string> {
+  const { file, path } = await createUniqueFile(dir, name);
+  try {
+    // FsFile.write may write less than asked: loop until everything is on disk.
+    let written = 0;
+    while (written < data.length) written += await file.write(data.subarray(written));
+  } catch (error) {
+    file.close();
+    await Deno.remove(path).catch(() => {});
+    throw error;
+  }
+  file.close();
+  return path;
 }
 
 /** Extensions by message type when a message carries no file name (as the original). */

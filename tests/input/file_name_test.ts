@@ -5,7 +5,7 @@ import {
   numberedName,
   sanitizeFileName,
   splitExtension,
-} from "../../src/cli/file_name.ts";
+} from "../../src/input/file_name.ts";
 
 const bytes = (s: string) => new TextEncoder().encode(s).length;
 
