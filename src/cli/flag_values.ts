@@ -8,80 +8,24 @@
  * @module
  */
 
+import { parseTime as parseTimeSpec, TimeSpecError } from "../input/mod.ts";
 import { UsageError } from "./flags.ts";
 
-const UNIT_MS: Record<string, number> = {
-  s: 1_000,
-  sec: 1_000,
-  m: 60_000,
-  min: 60_000,
-  h: 3_600_000,
-  d: 86_400_000,
-  w: 604_800_000,
-};
-
-const RELATIVE = /^(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|d|w)(?:\s+ago)?$/i;
-const ISO =
-  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
-
-const TIME_FORMS =
-  "expected ISO 8601 (2026-03-30, 2026-03-30T08:00:00Z), unix milliseconds, or a relative time " +
-  "such as 30m, 2h, 7d";
-
 /**
- * Parses a point in time to unix milliseconds. Accepts what the original
- * accepted (unix milliseconds, ISO 8601 with or without time and offset; no
- * offset means local time) and relative times counted back from `now`
- * (`45s`, `30m`, `2h`, `7d`, `1w`, optionally followed by `ago`), plus `now`,
- * `today` and `yesterday` (local midnight).
+ * Parses a point in time to unix milliseconds with the shared rules of
+ * `src/input/time_spec.ts` (unix milliseconds, ISO 8601, `30m`, `2h`, `7d`,
+ * `now`, `today`, `yesterday`).
  *
- * @throws {UsageError} naming `flag` when the value is not one of those forms.
+ * @throws {UsageError} naming `flag` when the value is not one of those forms
+ * or lies outside 1970 to 9999.
  */
 export function parseTime(value: string, flag: string, now: number = Date.now()): number {
-  const text = value.trim();
-  if (/^\d+$/.test(text)) return Number(text);
-  const lower = text.toLowerCase();
-  if (lower === "now") return now;
-  if (lower === "today" || lower === "yesterday") {
-    const midnight = new Date(now);
-    midnight.setHours(0, 0, 0, 0);
-    if (lower === "yesterday") midnight.setDate(midnight.getDate() - 1);
-    return midnight.getTime();
+  try {
+    return parseTimeSpec(value, flag, now);
+  } catch (error) {
+    if (error instanceof TimeSpecError) throw new UsageError(error.message);
+    throw error;
   }
-  const relative = RELATIVE.exec(text);
-  if (relative) {
-    const amount = Number(relative[1]);
-    const unit = UNIT_MS[(relative[2] as string).toLowerCase()] as number;
-    return Math.round(now - amount * unit);
-  }
-  const iso = ISO.exec(text);
-  if (iso) {
-    const [, y, mo, d, h = "0", mi = "0", s = "0", frac = "0", zone] = iso;
-    const parts = [y, mo, d, h, mi, s].map(Number) as [
-      number,
-      number,
-      number,
-      number,
-      number,
-      number,
-    ];
-    const ms = Math.floor(Number(`0.${frac}`) * 1000);
-    const [year, month, day, hour, minute, second] = parts;
-    const valid = month >= 1 && month <= 12 && hour <= 23 && minute <= 59 && second <= 59 &&
-      day >= 1 && day <= new Date(Date.UTC(year, month, 0)).getUTCDate();
-    if (valid) {
-      if (zone === undefined) {
-        return new Date(year, month - 1, day, hour, minute, second, ms).getTime();
-      }
-      const utc = Date.UTC(year, month - 1, day, hour, minute, second, ms);
-      if (zone.toUpperCase() === "Z") return utc;
-      const sign = zone.startsWith("-") ? -1 : 1;
-      const digits = zone.slice(1).replace(":", "");
-      const offsetMinutes = Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2) || "0");
-      if (offsetMinutes <= 18 * 60) return utc - sign * offsetMinutes * 60_000;
-    }
-  }
-  throw new UsageError(`Invalid ${flag} '${value}': ${TIME_FORMS}`);
 }
 
 /** Message type names and their protocol numbers (spec §3: item type). */

@@ -3,12 +3,14 @@
  * line), kept in one place below the CLI, the servers and the admin panel so that they cannot
  * drift apart:
  *
- * - file names taken from messages ({@linkcode sanitizeFileName}, {@linkcode writeUniqueFile}).
+ * - file names taken from messages ({@linkcode sanitizeFileName}, {@linkcode writeUniqueFile});
+ * - points in time such as `2h` or `2026-03-30` ({@linkcode parseTime}).
  *
  * @example
  * ```ts
- * import { sanitizeFileName } from "./mod.ts";
+ * import { parseTime, sanitizeFileName } from "./mod.ts";
  * sanitizeFileName("../../.bashrc"); // "bashrc"
+ * parseTime("7d", "--since") < Date.now(); // true
  * ```
  *
  * @module
@@ -24,3 +26,4 @@ export {
   splitExtension,
   writeUniqueFile,
 } from "./file_name.ts";
+export { MAX_TIME_MS, MIN_TIME_MS, parseTime, TIME_FORMS, TimeSpecError } from "./time_spec.ts";

@@ -7,12 +7,11 @@
 
 import { type LogLevel, WeiLink } from "../client/mod.ts";
 import { MessageStore } from "../store/mod.ts";
+import { historyJson } from "../store/history_json.ts";
 import { MessageDirection } from "../models.ts";
-import type { Message } from "../models.ts";
 import type {
   HistoryFilters,
   LoginHooks,
-  MessageJson,
   SendContent,
   SessionSummary,
   ToolBackend,
@@ -129,11 +128,4 @@ function adapt(client: WeiLink): WeiLinkBackend {
 function filter(filters: HistoryFilters) {
   const { direction, ...rest } = filters;
   return direction === undefined ? rest : { ...rest, direction: direction as MessageDirection };
-}
-
-function historyJson(message: Message): MessageJson {
-  return {
-    ...message.toJSON(),
-    direction: message.direction === MessageDirection.SENT ? "sent" : "received",
-  } as MessageJson;
 }

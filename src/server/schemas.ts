@@ -15,7 +15,7 @@ const MESSAGE_TYPES = ["TEXT", "IMAGE", "VOICE", "FILE", "VIDEO"] as const;
 /** A message as the tools report it (the shape of the original's `Message.to_dict()`). */
 export const messageSchema = z.looseObject({
   message_id: z.string().nullable().describe("Server message id (decimal string)."),
-  from_user: z.string().describe("Sender id (xxx@im.wechat, or the bot id for sent messages)."),
+  from_user: z.string().describe("Sender id (xxx@im.wechat)."),
   msg_type: z.string().describe("TEXT, IMAGE, VOICE, FILE or VIDEO."),
   timestamp: z.number().describe("Creation time, unix milliseconds."),
   bot_id: z.string().nullable().describe("Bot session that received or sent it."),
@@ -25,7 +25,21 @@ export const messageSchema = z.looseObject({
   file: z.looseObject({}).optional(),
   video: z.looseObject({}).optional(),
   ref_msg: z.looseObject({}).optional().describe("The quoted message, when this is a reply."),
-  direction: z.enum(["received", "sent"]).optional().describe("Only in history results."),
+});
+
+/**
+ * A stored message as the `history` tool reports it: the keys of the Python original's history
+ * rows, where a sent row's `from_user` is the user the bot wrote to, plus `to_user`.
+ */
+export const historyMessageSchema = messageSchema.extend({
+  from_user: z.string().describe(
+    "The WeChat user of the conversation: the sender of a received message, the recipient of a " +
+      "sent one.",
+  ),
+  direction: z.enum(["received", "sent"]),
+  to_user: z.string().nullable().describe(
+    "Who the message went to: the bot for a received message, the user for a sent one.",
+  ),
 });
 
 const timeoutSeconds = (fallback: number, max: number) =>
@@ -60,8 +74,12 @@ export const inputs = {
       `Only this type: ${MESSAGE_TYPES.join(", ")} (case-insensitive).`,
     ),
     direction: z.string().default("").describe('Only "received" or only "sent" messages.'),
-    since: z.string().default("").describe("Start time: ISO 8601 or unix milliseconds."),
-    until: z.string().default("").describe("End time: ISO 8601 or unix milliseconds."),
+    since: z.string().default("").describe(
+      "Start time: ISO 8601 (2026-03-30, 2026-03-30T08:00:00Z; no offset = server local time), " +
+        "unix milliseconds, a relative time back from now (30m, 2h, 7d, 1w), now, today or " +
+        "yesterday.",
+    ),
+    until: z.string().default("").describe("End time, in the same forms as since."),
     text_contains: z.string().default("").describe("Case-insensitive substring of the text."),
     limit: z.int().min(1).max(200).default(50).describe("Page size (default 50, max 200)."),
     offset: z.int().min(0).default(0).describe("Rows to skip, for paging."),
@@ -117,7 +135,7 @@ export const outputs = {
     msg_type: z.string(),
   }),
   history: z.object({
-    messages: z.array(messageSchema),
+    messages: z.array(historyMessageSchema),
     total: z.int().describe("Rows matching the filters."),
     limit: z.int(),
     offset: z.int(),
@@ -159,6 +177,9 @@ export type ToolOutput<N extends ToolName> = z.output<(typeof outputs)[N]>;
 
 /** A message in tool output. */
 export type MessageJson = z.output<typeof messageSchema>;
+
+/** A history row in tool output. */
+export type HistoryMessageJson = z.output<typeof historyMessageSchema>;
 
 /** Message type names accepted by `history`. */
 export const messageTypeNames: readonly string[] = MESSAGE_TYPES;

@@ -90,6 +90,7 @@ export function toToolError(error: unknown): ToolError {
       return new ToolError("not_found", detail, { cause: error });
     case "TypeError":
     case "RangeError":
+    case "TimeSpecError":
       return new ToolError("bad_request", detail, { cause: error });
     case "LoginError":
     case "NetworkError":

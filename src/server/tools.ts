@@ -12,13 +12,26 @@
 import type * as z from "zod";
 import type { Message, SendResult } from "../models.ts";
 import { SessionExpiredError } from "../protocol/mod.ts";
-import { inputs, type MessageJson, messageTypeNames, outputs } from "./schemas.ts";
+import {
+  type HistoryMessageJson,
+  inputs,
+  type MessageJson,
+  messageTypeNames,
+  outputs,
+} from "./schemas.ts";
 import type { ToolInput, ToolName, ToolOutput } from "./schemas.ts";
 import { ToolError, toToolError } from "./tool_errors.ts";
 import { DESCRIPTIONS, READ_ONLY } from "./tool_catalog.ts";
+import { parseTime } from "../input/mod.ts";
 
 export { ToolError, type ToolErrorKind, toToolError } from "./tool_errors.ts";
-export type { MessageJson, ToolInput, ToolName, ToolOutput } from "./schemas.ts";
+export type {
+  HistoryMessageJson,
+  MessageJson,
+  ToolInput,
+  ToolName,
+  ToolOutput,
+} from "./schemas.ts";
 
 /** Content of one `send` call, as bytes. */
 export interface SendContent {
@@ -104,7 +117,7 @@ export interface ToolBackend {
   setDefault(sessionName: string): Promise<void>;
   /** The message store, when persistence is on. */
   readonly history?: {
-    query(filters: HistoryFilters, limit: number, offset: number): Promise<MessageJson[]>;
+    query(filters: HistoryFilters, limit: number, offset: number): Promise<HistoryMessageJson[]>;
     count(filters: HistoryFilters): Promise<number>;
     getById(messageId: string): Promise<Message | undefined>;
   };
@@ -435,23 +448,18 @@ export function parseHistoryFilters(input: ToolInput<"history">): HistoryFilters
     }
     filters.direction = direction === "received" ? 1 : 2;
   }
-  if (input.since) filters.since = parseTime(input.since, "since");
-  if (input.until) filters.until = parseTime(input.until, "until");
-  if (input.text_contains) filters.textContains = input.text_contains;
-  return filters;
-}
-
-function parseTime(value: string, field: string): number {
-  const trimmed = value.trim();
-  if (/^\d+$/.test(trimmed)) return Number(trimmed);
-  const ms = Date.parse(trimmed);
-  if (Number.isNaN(ms)) {
+  // The CLI's --since/--until rules; a TimeSpecError becomes a bad_request tool error.
+  const now = Date.now();
+  if (input.since) filters.since = parseTime(input.since, "since", now);
+  if (input.until) filters.until = parseTime(input.until, "until", now);
+  if (filters.since !== undefined && filters.until !== undefined && filters.since > filters.until) {
     throw new ToolError(
       "bad_request",
-      `Invalid ${field} "${value}": use ISO 8601 (2025-01-31T12:00:00Z) or unix milliseconds`,
+      `Invalid time range: since '${input.since}' is after until '${input.until}'`,
     );
   }
-  return ms;
+  if (input.text_contains) filters.textContains = input.text_contains;
+  return filters;
 }
 
 type LoginOutput = ToolOutput<"login">;

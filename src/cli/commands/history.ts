@@ -7,8 +7,9 @@
  * @module
  */
 
-import { type Message, MessageDirection } from "../../models.ts";
+import type { Message } from "../../models.ts";
 import { MessageStore, type QueryOptions } from "../../store/mod.ts";
+import { historyJson } from "../../store/history_json.ts";
 import type { CommandContext } from "../command.ts";
 import { parseDirection, parseInteger, parseMessageType, parseTime } from "../flag_values.ts";
 import { dataDirectory } from "../open_client.ts";
@@ -19,14 +20,6 @@ import { formatTimestamp } from "./recv.ts";
 const DEFAULT_LIMIT = 50;
 /** The store returns at most this many rows per page; asking for more is an error. */
 const MAX_LIMIT = 200;
-
-/** A history row in the original's JSON shape: `to_dict()` plus `direction`. */
-export function historyRow(message: Message): Record<string, unknown> {
-  return {
-    ...message.toJSON(),
-    direction: message.direction === MessageDirection.SENT ? "sent" : "received",
-  };
-}
 
 /** Builds store filters from the flags, rejecting any value it cannot read. */
 export function historyQuery(values: CommandContext["values"], now = Date.now()): QueryOptions {
@@ -80,17 +73,17 @@ export async function runHistory(ctx: CommandContext): Promise<number> {
     total = store.count(filter);
     messages = store.query(query);
   }
-  const rows = messages.map(historyRow);
+  const rows = messages.map(historyJson);
   ctx.out.result(
     { messages: rows, total, limit: query.limit, offset: query.offset },
     () => {
       if (rows.length === 0) return "No messages found.";
       return [
         ...messages.map((m, i) => {
-          const row = rows[i] as Record<string, unknown>;
-          const peer = m.direction === MessageDirection.SENT ? m.toUser || m.fromUser : m.fromUser;
-          let line = `  [${formatTimestamp(m.timestamp)}] ${String(row.direction).padStart(8)} ` +
-            `${peer} (${row.msg_type})`;
+          const row = rows[i]!;
+          // from_user is the user of the conversation in both directions.
+          let line = `  [${formatTimestamp(m.timestamp)}] ${row.direction.padStart(8)} ` +
+            `${row.from_user} (${row.msg_type})`;
           if (m.messageId) line += ` #${m.messageId}`;
           const text = m.text ?? m.file?.fileName;
           if (text) line += `: ${text.length > 80 ? text.slice(0, 79) + "…" : text}`;
