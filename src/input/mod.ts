@@ -4,7 +4,8 @@
  * drift apart:
  *
  * - file names taken from messages ({@linkcode sanitizeFileName}, {@linkcode writeUniqueFile});
- * - points in time such as `2h` or `2026-03-30` ({@linkcode parseTime}).
+ * - points in time such as `2h` or `2026-03-30` ({@linkcode parseTime});
+ * - which local files a server may read and write ({@linkcode FileAccessPolicy}).
  *
  * @example
  * ```ts
@@ -27,3 +28,11 @@ export {
   writeUniqueFile,
 } from "./file_name.ts";
 export { MAX_TIME_MS, MIN_TIME_MS, parseTime, TIME_FORMS, TimeSpecError } from "./time_spec.ts";
+export {
+  type FileAccessCode,
+  FileAccessError,
+  type FileAccessOptions,
+  FileAccessPolicy,
+  MAX_MEDIA_BYTES,
+  type MediaKind,
+} from "./file_access.ts";
