@@ -8,6 +8,7 @@
 /** Why a tool call failed; each kind maps to one HTTP status in the REST API. */
 export type ToolErrorKind =
   | "bad_request"
+  | "forbidden"
   | "not_found"
   | "not_logged_in"
   | "session_expired"
@@ -20,6 +21,7 @@ export type ToolErrorKind =
 
 const HTTP_STATUS: Record<ToolErrorKind, number> = {
   bad_request: 400,
+  forbidden: 403,
   not_found: 404,
   not_logged_in: 409,
   session_expired: 409,
@@ -29,6 +31,15 @@ const HTTP_STATUS: Record<ToolErrorKind, number> = {
   conflict: 409,
   upstream: 502,
   internal: 500,
+};
+
+/** Kinds of the `code`s of `FileAccessError` (src/input/file_access.ts). */
+const FILE_ACCESS_KINDS: Record<string, ToolErrorKind> = {
+  forbidden: "forbidden",
+  not_found: "not_found",
+  not_a_file: "bad_request",
+  too_large: "bad_request",
+  unreadable: "bad_request",
 };
 
 /** A tool failure with a message fit to show to the caller (never containing secrets). */
@@ -85,6 +96,21 @@ export function toToolError(error: unknown): ToolError {
       });
     case "NoContextError":
       return new ToolError("no_context", detail, { cause: error });
+    case "StaleContextError":
+      return new ToolError(
+        "no_context",
+        "The server refused the user's context token (it is stale): the user must write to the " +
+          "bot again before it can reply",
+        { cause: error },
+      );
+    case "FileAccessError":
+      return new ToolError(
+        FILE_ACCESS_KINDS[(error as { code?: string }).code ?? ""] ?? "forbidden",
+        detail,
+        {
+          cause: error,
+        },
+      );
     case "NotFound":
     case "SessionNotFoundError":
       return new ToolError("not_found", detail, { cause: error });
