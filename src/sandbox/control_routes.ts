@@ -6,30 +6,38 @@
  * |---|---|---|---|
  * | GET | `/state` | — | {@linkcode SandboxSnapshot} |
  * | POST | `/confirm` | `{userId?, qrcode?, scanOnly?, verifyCode?}` | `{botId, token, userId}` |
- * | POST | `/inject` | `InjectMessage`, media as base64 | `{messageId, contextToken}` |
+ * | POST | `/inject` | `InjectMessage`, media as base64; nesting ≤ 64 levels | `{messageId, contextToken}` |
+ * | POST | `/inject_raw` | `{json: string, botId?}`: `json` becomes one `msgs` entry verbatim | `{ok: true}` |
  * | GET | `/sent` | `?botId=&to=` | `SentRecord[]`, `media.base64` instead of bytes |
  * | GET | `/violations` | — | `Violation[]` |
+ * | GET | `/notes` | — | `Violation[]` (accepted behaviour worth knowing) |
+ * | GET | `/requests` | — | `{<endpoint>: <requests read>}` for every endpoint |
  * | POST | `/fail` | `{endpoint, kind, ret?, errcode?, errmsg?, times?}` | `{ok: true}` |
- * | POST | `/expire` | `{botId, field?}` | `{ok: true}` |
+ * | POST | `/expire` | `{botId, field?, reviveAfterMs?}` | `{ok: true}` |
+ * | POST | `/revive` | `{botId}` | `{ok: true}` |
+ * | POST | `/stale_context` | `{botId, userId}` | `{ok: true}` |
  * | POST | `/reset` | — | `{ok: true}` |
  * | GET | `/chat` | `?botId=&since=&wait=` | the phone page's chat events (long-polls up to `wait` ms) |
  * | GET | `/media/:messageId` | `?download=1` | decrypted media of an inbound or sent message |
  *
  * Errors answer `{error: "<message>"}` with status 400 (bad input) or 404 (unknown bot/media).
+ * When the sandbox has a control token, every route needs `Authorization: Bearer <token>` (401
+ * otherwise) and every POST needs `Content-Type: application/json` (415); a foreign `Origin` is
+ * refused with 403 in any case (see `control_access.ts`).
  *
  * @module
  */
 
 import { Hono } from "hono";
 import type { Context } from "hono";
-import type { SandboxCore } from "./sandbox_core.ts";
+import { INJECT_MAX_DEPTH, type SandboxCore } from "./sandbox_core.ts";
 import type {
   ConfirmLoginOptions,
   InjectMessage,
   SandboxFault,
   SessionExpiryField,
 } from "./types.ts";
-import { base64, fromBase64Text } from "./wire_json.ts";
+import { base64, fromBase64Text, jsonDepth } from "./wire_json.ts";
 
 /** Longest wait a `/chat` poll may ask for. */
 const MAX_CHAT_WAIT_MS = 25_000;
@@ -48,6 +56,14 @@ async function bodyOf(c: Context): Promise<Record<string, unknown>> {
     throw new TypeError("Cannot read the request: the body is not valid JSON");
   }
   if (!isRecord(parsed)) throw new TypeError("Cannot read the request: expected a JSON object");
+  // Deep bodies would be stored and later serialised recursively (spec-free hostile input goes
+  // through /inject_raw, whose payload is a string).
+  if (jsonDepth(parsed, INJECT_MAX_DEPTH) > INJECT_MAX_DEPTH) {
+    throw new RangeError(
+      `Cannot read the request: the body is nested more than ${INJECT_MAX_DEPTH} levels deep ` +
+        "(use /inject_raw for deliberately hostile input)",
+    );
+  }
   return parsed;
 }
 
@@ -55,6 +71,12 @@ function optString(body: Record<string, unknown>, key: string): string | undefin
   const v = body[key];
   if (v === undefined || v === null) return undefined;
   if (typeof v !== "string") throw new TypeError(`Field "${key}" must be a string`);
+  return v;
+}
+
+function required(body: Record<string, unknown>, key: string): string {
+  const v = optString(body, key);
+  if (v === undefined) throw new TypeError(`Field "${key}" is required`);
   return v;
 }
 
@@ -138,6 +160,14 @@ export function controlRoutes(core: SandboxCore): Hono {
     return c.json(core.inject(injectFromJson(await bodyOf(c))));
   });
 
+  app.post("/inject_raw", async (c) => {
+    const body = await bodyOf(c);
+    const json = optString(body, "json");
+    if (json === undefined) throw new TypeError(`Field "json" (a string of JSON text) is required`);
+    core.injectRaw(json, optString(body, "botId"));
+    return c.json({ ok: true });
+  });
+
   app.get("/sent", (c) => {
     const filter: { botId?: string; to?: string } = {};
     const botId = c.req.query("botId");
@@ -155,6 +185,8 @@ export function controlRoutes(core: SandboxCore): Hono {
   });
 
   app.get("/violations", (c) => c.json(core.violations()));
+  app.get("/notes", (c) => c.json(core.notes()));
+  app.get("/requests", (c) => c.json(core.faults.counts()));
 
   app.post("/fail", async (c) => {
     const body = await bodyOf(c);
@@ -174,9 +206,27 @@ export function controlRoutes(core: SandboxCore): Hono {
 
   app.post("/expire", async (c) => {
     const body = await bodyOf(c);
-    const botId = optString(body, "botId");
-    if (botId === undefined) throw new TypeError(`Field "botId" is required`);
-    core.expire(botId, (optString(body, "field") ?? "errcode") as SessionExpiryField);
+    const botId = required(body, "botId");
+    const reviveAfterMs = body.reviveAfterMs;
+    if (reviveAfterMs !== undefined && typeof reviveAfterMs !== "number") {
+      throw new TypeError(`Field "reviveAfterMs" must be a number`);
+    }
+    core.expire(
+      botId,
+      (optString(body, "field") ?? "errcode") as SessionExpiryField,
+      reviveAfterMs,
+    );
+    return c.json({ ok: true });
+  });
+
+  app.post("/revive", async (c) => {
+    core.revive(required(await bodyOf(c), "botId"));
+    return c.json({ ok: true });
+  });
+
+  app.post("/stale_context", async (c) => {
+    const body = await bodyOf(c);
+    core.staleContext(required(body, "botId"), required(body, "userId"));
     return c.json({ ok: true });
   });
 

@@ -4,6 +4,10 @@
  * Header rules are checked and recorded as violations but never enforced, except the bearer token
  * (spec §1.3: the real server appears to need only that).
  *
+ * Every endpoint goes through {@linkcode admit} first: it plays an armed fault, reads the request
+ * in full and counts it, in that order, so `drop_before_read` never reads and never counts, and
+ * every other request is counted exactly once whatever happens next.
+ *
  * @module
  */
 
@@ -13,10 +17,41 @@ import type { FaultEndpoint, SandboxFault } from "./types.ts";
 import { type BotRecord, type CdnResult, SandboxCore, type WireBody } from "./sandbox_core.ts";
 import { wireJson } from "./wire_json.ts";
 
-/** Answers a wire body as JSON, 64-bit ids as bare numbers. */
-export function wireResponse(c: Context, body: WireBody, status: 200 | 400 = 200): Response {
-  return c.body(wireJson(body), status, { "content-type": "application/json; charset=utf-8" });
+const JSON_TYPE = { "content-type": "application/json; charset=utf-8" };
+
+/** Answers a wire body (or JSON text already assembled) as JSON, 64-bit ids as bare numbers. */
+export function wireResponse(
+  c: Context,
+  body: WireBody | string,
+  status: 200 | 400 = 200,
+): Response {
+  return c.body(typeof body === "string" ? body : wireJson(body), status, JSON_TYPE);
 }
+
+/** Endpoint names by path, to name the endpoint of a request whose path had to be repaired. */
+export const ENDPOINT_PATHS: Readonly<Record<string, FaultEndpoint>> = {
+  "/ilink/bot/get_bot_qrcode": "get_bot_qrcode",
+  "/ilink/bot/get_qrcode_status": "get_qrcode_status",
+  "/ilink/bot/getupdates": "getupdates",
+  "/ilink/bot/sendmessage": "sendmessage",
+  "/ilink/bot/getuploadurl": "getuploadurl",
+  "/ilink/bot/getconfig": "getconfig",
+  "/ilink/bot/sendtyping": "sendtyping",
+  "/ilink/bot/msg/notifystart": "notifystart",
+  "/ilink/bot/msg/notifystop": "notifystop",
+  "/c2c/upload": "cdn_upload",
+  "/c2c/download": "cdn_download",
+};
+
+/**
+ * Truncated bodies of the `malformed_json` fault: the start of what the endpoint would answer, cut
+ * where a dropped proxy connection or a crashed encoder would leave it.
+ */
+const TRUNCATED: Partial<Record<FaultEndpoint, string>> = {
+  getupdates: '{"ret":0,"msgs":[',
+  sendmessage: '{"ret":0,"message_id":',
+  get_qrcode_status: '{"ret":0,"status":"',
+};
 
 /** The body a `ret` fault answers with. */
 function faultBody(fault: SandboxFault): WireBody {
@@ -28,27 +63,69 @@ function faultBody(fault: SandboxFault): WireBody {
   return body;
 }
 
-/** Plays an armed fault of `endpoint`, or returns undefined when none is armed. */
-async function playFault(
-  core: SandboxCore,
-  c: Context,
-  endpoint: FaultEndpoint,
-): Promise<Response | undefined> {
-  const fault = core.takeFault(endpoint);
-  if (!fault) return undefined;
+/** What {@linkcode admit} decided. */
+interface Admission {
+  /** Answer this instead of processing the request (a fault). */
+  answer?: Response;
+  /** Process the request, then drop the connection instead of answering. */
+  dropAfter: boolean;
+}
+
+/**
+ * The front of every endpoint: takes an armed fault, reads the request in full, counts it, then
+ * plays the fault. Handlers read the body again later from Hono's cache.
+ */
+async function admit(core: SandboxCore, c: Context, endpoint: FaultEndpoint): Promise<Admission> {
+  const fault = core.faults.take(endpoint);
+  if (fault?.kind === "drop_before_read") return { answer: drop(core, c), dropAfter: false };
+  if (c.req.method !== "GET" && c.req.method !== "HEAD") await c.req.arrayBuffer();
+  core.faults.count(endpoint);
+  if (!fault) return { dropAfter: false };
   switch (fault.kind) {
+    case "drop_after_read":
+      return { dropAfter: true };
     case "http500":
-      return c.text("injected fault: internal server error", 500);
+      return { answer: c.text("injected fault: internal server error", 500), dropAfter: false };
     case "hang":
       await core.hang();
-      return c.text("sandbox closed", 503);
+      return { answer: c.text("sandbox closed", 503), dropAfter: false };
+    case "malformed_json":
+      return {
+        answer: c.body(TRUNCATED[endpoint] ?? '{"ret":0,', 200, JSON_TYPE),
+        dropAfter: false,
+      };
     default:
       if (endpoint.startsWith("cdn_")) {
         const message = fault.errmsg ?? "injected fault";
-        return c.text(message, 400, { "x-error-message": message });
+        return { answer: c.text(message, 400, { "x-error-message": message }), dropAfter: false };
       }
-      return wireResponse(c, faultBody(fault));
+      return { answer: wireResponse(c, faultBody(fault)), dropAfter: false };
   }
+}
+
+/**
+ * Marks the request's connection to be closed without an answer; the `node:http` front does so
+ * and never sends the placeholder response returned here.
+ */
+function drop(core: SandboxCore, c: Context): Response {
+  core.faults.drop(c.req.raw);
+  return c.body(null, 204);
+}
+
+/** Runs an endpoint's handler after {@linkcode admit}, dropping the answer when asked to. */
+function endpointRoute(
+  core: SandboxCore,
+  endpoint: FaultEndpoint,
+  handle: (c: Context) => Promise<Response> | Response,
+): (c: Context) => Promise<Response> {
+  return async (c) => {
+    const admission = await admit(core, c, endpoint);
+    if (admission.answer) return admission.answer;
+    const answer = await handle(c);
+    if (!admission.dropAfter) return answer;
+    await answer.body?.cancel();
+    return drop(core, c);
+  };
 }
 
 /** Records violations of the headers every request must carry (spec §1.3). */
@@ -140,51 +217,54 @@ export function ilinkRoutes(core: SandboxCore): Hono {
 
   // ------------------------------------------------------------------ QR login (fixed host)
 
-  app.on(["GET", "POST"], "/ilink/bot/get_bot_qrcode", async (c) => {
-    const ep = "get_bot_qrcode";
-    const fault = await playFault(core, c, ep);
-    if (fault) return fault;
-    if (c.req.query("bot_type") !== "3") {
-      core.violate(ep, "bot_type", "query parameter bot_type must be 3");
-    }
-    let localTokens: string[] = [];
-    if (c.req.method === "POST") {
-      checkPostHeaders(core, c, ep);
-      const body = await jsonBody(c);
-      if (!body) {
-        core.violate(ep, "invalid_json", "the body is not a JSON object");
-      } else {
-        if (!Array.isArray(body.local_token_list)) {
-          core.violate(
-            ep,
-            "missing_local_token_list",
-            "local_token_list (possibly []) is required in the body",
-          );
-        } else {
-          localTokens = body.local_token_list.filter((t): t is string => typeof t === "string");
-        }
-        if (body.base_info !== undefined) {
-          core.violate(ep, "unexpected_base_info", "get_bot_qrcode does not take base_info");
-        }
+  app.on(
+    ["GET", "POST"],
+    "/ilink/bot/get_bot_qrcode",
+    endpointRoute(core, "get_bot_qrcode", async (c) => {
+      const ep = "get_bot_qrcode";
+      if (c.req.query("bot_type") !== "3") {
+        core.violate(ep, "bot_type", "query parameter bot_type must be 3");
       }
-    } else {
-      checkAppHeaders(core, c, ep);
-    }
-    return wireResponse(c, core.createQr(localTokens));
-  });
+      let localTokens: string[] = [];
+      if (c.req.method === "POST") {
+        checkPostHeaders(core, c, ep);
+        const body = await jsonBody(c);
+        if (!body) {
+          core.violate(ep, "invalid_json", "the body is not a JSON object");
+        } else {
+          if (!Array.isArray(body.local_token_list)) {
+            core.violate(
+              ep,
+              "missing_local_token_list",
+              "local_token_list (possibly []) is required in the body",
+            );
+          } else {
+            localTokens = body.local_token_list.filter((t): t is string => typeof t === "string");
+          }
+          if (body.base_info !== undefined) {
+            core.violate(ep, "unexpected_base_info", "get_bot_qrcode does not take base_info");
+          }
+        }
+      } else {
+        checkAppHeaders(core, c, ep);
+      }
+      return wireResponse(c, core.createQr(localTokens));
+    }),
+  );
 
-  app.get("/ilink/bot/get_qrcode_status", async (c) => {
-    const ep = "get_qrcode_status";
-    const fault = await playFault(core, c, ep);
-    if (fault) return fault;
-    checkAppHeaders(core, c, ep);
-    const qrcode = c.req.query("qrcode");
-    if (!qrcode) {
-      core.violate(ep, "missing_qrcode", "query parameter qrcode is required");
-      return wireResponse(c, { ret: -1, errmsg: "invalid arguments" });
-    }
-    return wireResponse(c, core.qrStatus(qrcode, c.req.query("verify_code")));
-  });
+  app.get(
+    "/ilink/bot/get_qrcode_status",
+    endpointRoute(core, "get_qrcode_status", (c) => {
+      const ep = "get_qrcode_status";
+      checkAppHeaders(core, c, ep);
+      const qrcode = c.req.query("qrcode");
+      if (!qrcode) {
+        core.violate(ep, "missing_qrcode", "query parameter qrcode is required");
+        return wireResponse(c, { ret: -1, errmsg: "invalid arguments" });
+      }
+      return wireResponse(c, core.qrStatus(qrcode, c.req.query("verify_code")));
+    }),
+  );
 
   // ------------------------------------------------------------------ bot endpoints
 
@@ -192,41 +272,56 @@ export function ilinkRoutes(core: SandboxCore): Hono {
   const botCall = (
     endpoint: FaultEndpoint,
     path: string,
-    handle: (bot: BotRecord, body: Record<string, unknown>) => WireBody | Promise<WireBody>,
+    handle: (
+      bot: BotRecord,
+      body: Record<string, unknown>,
+    ) => WireBody | string | Promise<WireBody | string>,
   ) => {
-    app.post(path, async (c) => {
-      const fault = await playFault(core, c, endpoint);
-      if (fault) return fault;
-      const auth = c.req.header("Authorization") ?? "";
-      const token = /^Bearer\s+(.+)$/i.exec(auth)?.[1]?.trim();
-      const bot = token ? core.botByToken(token) : undefined;
-      const uin = checkPostHeaders(core, c, endpoint, bot?.botId);
-      if (!token) {
-        core.violate(endpoint, "missing_authorization", "header Authorization: Bearer is missing");
-        return wireResponse(c, UNKNOWN_TOKEN);
-      }
-      // An unknown token reads like a revoked one (spec §2: -14 "stale/invalid").
-      if (!bot) return wireResponse(c, UNKNOWN_TOKEN);
-      const expired = core.expiredBody(bot);
-      if (expired) return wireResponse(c, expired);
-      core.checkUinReuse(bot, uin, endpoint);
-      const body = await jsonBody(c);
-      if (!body) {
-        core.violate(endpoint, "invalid_json", "the body is not a JSON object", bot.botId);
-        return c.text("invalid JSON body", 400);
-      }
-      if (typeof body.base_info !== "object" || body.base_info === null) {
-        core.violate(endpoint, "missing_base_info", "the body has no base_info object", bot.botId);
-      } else if (typeof (body.base_info as Record<string, unknown>).channel_version !== "string") {
-        core.violate(
-          endpoint,
-          "missing_channel_version",
-          "base_info.channel_version should name the client version",
-          bot.botId,
-        );
-      }
-      return wireResponse(c, await handle(bot, body));
-    });
+    app.post(
+      path,
+      endpointRoute(core, endpoint, async (c) => {
+        const auth = c.req.header("Authorization") ?? "";
+        const token = /^Bearer\s+(.+)$/i.exec(auth)?.[1]?.trim();
+        const bot = token ? core.botByToken(token) : undefined;
+        const uin = checkPostHeaders(core, c, endpoint, bot?.botId);
+        if (!token) {
+          core.violate(
+            endpoint,
+            "missing_authorization",
+            "header Authorization: Bearer is missing",
+          );
+          return wireResponse(c, UNKNOWN_TOKEN);
+        }
+        // An unknown token reads like a revoked one (spec §2: -14 "stale/invalid").
+        if (!bot) return wireResponse(c, UNKNOWN_TOKEN);
+        const expired = core.expiredBody(bot);
+        if (expired) return wireResponse(c, expired);
+        core.checkUinReuse(bot, uin, endpoint);
+        const body = await jsonBody(c);
+        if (!body) {
+          core.violate(endpoint, "invalid_json", "the body is not a JSON object", bot.botId);
+          return c.text("invalid JSON body", 400);
+        }
+        if (typeof body.base_info !== "object" || body.base_info === null) {
+          core.violate(
+            endpoint,
+            "missing_base_info",
+            "the body has no base_info object",
+            bot.botId,
+          );
+        } else if (
+          typeof (body.base_info as Record<string, unknown>).channel_version !== "string"
+        ) {
+          core.violate(
+            endpoint,
+            "missing_channel_version",
+            "base_info.channel_version should name the client version",
+            bot.botId,
+          );
+        }
+        return wireResponse(c, await handle(bot, body));
+      }),
+    );
   };
 
   botCall("getupdates", "/ilink/bot/getupdates", (bot, body) => {
@@ -312,40 +407,43 @@ function cdnResponse(c: Context, r: CdnResult): Response {
 export function cdnRoutes(core: SandboxCore): Hono {
   const app = new Hono();
 
-  app.on(["POST", "PUT"], "/c2c/upload", async (c) => {
-    const ep = "cdn_upload";
-    const fault = await playFault(core, c, ep);
-    if (fault) return fault;
-    if (c.req.method === "PUT") {
-      core.violate(ep, "upload_method", "CDN uploads use POST (PUT was an early README error)");
-    }
-    if (c.req.header("Content-Type") !== "application/octet-stream") {
-      core.violate(
-        ep,
-        "cdn_content_type",
-        "CDN uploads send Content-Type: application/octet-stream",
-      );
-    }
-    const query = cdnQuery(core, c, ep);
-    if (!query) {
-      const message = "malformed percent-encoding in the query";
-      return c.text(message, 400, { "x-error-message": message });
-    }
-    const body = new Uint8Array(await c.req.arrayBuffer());
-    return cdnResponse(c, core.cdnUpload(query, body));
-  });
+  app.on(
+    ["POST", "PUT"],
+    "/c2c/upload",
+    endpointRoute(core, "cdn_upload", async (c) => {
+      const ep = "cdn_upload";
+      if (c.req.method === "PUT") {
+        core.violate(ep, "upload_method", "CDN uploads use POST (PUT was an early README error)");
+      }
+      if (c.req.header("Content-Type") !== "application/octet-stream") {
+        core.violate(
+          ep,
+          "cdn_content_type",
+          "CDN uploads send Content-Type: application/octet-stream",
+        );
+      }
+      const query = cdnQuery(core, c, ep);
+      if (!query) {
+        const message = "malformed percent-encoding in the query";
+        return c.text(message, 400, { "x-error-message": message });
+      }
+      const body = new Uint8Array(await c.req.arrayBuffer());
+      return cdnResponse(c, core.cdnUpload(query, body));
+    }),
+  );
 
-  app.get("/c2c/download", async (c) => {
-    const ep = "cdn_download";
-    const fault = await playFault(core, c, ep);
-    if (fault) return fault;
-    const query = cdnQuery(core, c, ep);
-    if (!query) {
-      const message = "malformed percent-encoding in the query";
-      return c.text(message, 400, { "x-error-message": message });
-    }
-    return cdnResponse(c, core.cdnDownload(query.get("encrypted_query_param")));
-  });
+  app.get(
+    "/c2c/download",
+    endpointRoute(core, "cdn_download", (c) => {
+      const ep = "cdn_download";
+      const query = cdnQuery(core, c, ep);
+      if (!query) {
+        const message = "malformed percent-encoding in the query";
+        return c.text(message, 400, { "x-error-message": message });
+      }
+      return cdnResponse(c, core.cdnDownload(query.get("encrypted_query_param")));
+    }),
+  );
 
   return app;
 }

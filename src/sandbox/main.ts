@@ -14,15 +14,23 @@ Starts a local iLink sandbox (API, CDN, control API and phone page) and prints i
 
 Flags:
   --port <n>            TCP port (default 0 = a free port)
-  --host <name>         interface to bind (default 127.0.0.1)
+  --host <name>         interface to bind (default 127.0.0.1); any other address
+                        needs a control token
+  --control-token <t>   bearer token for the control API (16+ characters, no
+                        whitespace; default $WEILINK_SANDBOX_TOKEN)
   --long-poll-ms <n>    getupdates hold time in ms (default 35000)
-  --window-ms <n>       reply window after a user message (default 24 h)
-  --quota <n>           bot messages per user message (default 10)
+  --window-ms <n>       how long a context token stays valid (default 24 h)
+  --quota <n>           replies per context token (default 10)
   --qr-ttl-ms <n>       QR login lifetime (default 300000)
   --redirect            send QR logins through scaned_but_redirect
   --upload-full-url     answer upload_full_url from getuploadurl
+  --connection-faults   serve over node:http so faults can drop connections
+                        (drop_before_read, drop_after_read); slower
   --quiet               no request log
   -h, --help            show this help
+
+Environment:
+  WEILINK_SANDBOX_TOKEN  control token when --control-token is not given
 `;
 
 /** Flags that take a numeric value, and the option each sets. */
@@ -34,11 +42,24 @@ const NUMERIC_FLAGS: Record<string, keyof SandboxOptions> = {
   "--qr-ttl-ms": "qrTtlMs",
 };
 
+/** Reads an environment variable; undefined when unset or not permitted. */
+function envVar(name: string): string | undefined {
+  try {
+    return Deno.env.get(name);
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Parses sandbox command-line flags into {@linkcode SandboxOptions}; `undefined` means help was
- * asked for. Logging is on unless `--quiet`.
+ * asked for. Logging is on unless `--quiet`. The control token falls back to
+ * `WEILINK_SANDBOX_TOKEN`, read through `env` (the process environment by default).
  */
-export function parseSandboxArgs(args: string[]): SandboxOptions | undefined {
+export function parseSandboxArgs(
+  args: string[],
+  env: (name: string) => string | undefined = envVar,
+): SandboxOptions | undefined {
   const options: SandboxOptions = { quiet: false };
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
@@ -61,6 +82,10 @@ export function parseSandboxArgs(args: string[]): SandboxOptions | undefined {
       (options as Record<string, unknown>)[numeric] = n;
     } else if (name === "--host" || name === "--hostname") {
       options.hostname = value();
+    } else if (name === "--control-token") {
+      options.controlToken = value();
+    } else if (name === "--connection-faults") {
+      options.connectionFaults = true;
     } else if (name === "--redirect") {
       options.redirect = true;
     } else if (name === "--upload-full-url") {
@@ -70,6 +95,10 @@ export function parseSandboxArgs(args: string[]): SandboxOptions | undefined {
     } else {
       throw new TypeError(`Unknown flag "${arg}" (see --help)`);
     }
+  }
+  if (options.controlToken === undefined) {
+    const token = env("WEILINK_SANDBOX_TOKEN");
+    if (token !== undefined && token !== "") options.controlToken = token;
   }
   return options;
 }
@@ -101,12 +130,16 @@ export async function runSandboxCli(args: string[]): Promise<Sandbox | undefined
  * ```
  */
 export function describeSandbox(sandbox: Sandbox): string[] {
+  const guarded = sandbox.requiresControlToken;
   return [
     "WeiLink iLink sandbox is running",
     `  API base:     ${sandbox.baseUrl}`,
     `  CDN base:     ${sandbox.cdnBaseUrl}`,
-    `  Phone page:   ${sandbox.phoneUrl}`,
-    `  Control API:  ${sandbox.controlUrl}`,
+    `  Phone page:   ${sandbox.phoneUrl}${guarded ? "#token=<control token>" : ""}`,
+    `  Control API:  ${sandbox.controlUrl}${
+      guarded ? " (Authorization: Bearer <control token>)" : ""
+    }`,
+    ...(sandbox.connectionFaults ? ["  Connection faults: on (served by node:http)"] : []),
     "",
     "Point WeiLink at it:",
     `  export WEILINK_BASE_URL=${sandbox.baseUrl}`,

@@ -19,14 +19,16 @@ export { describeSandbox, runSandboxCli } from "./main.ts";
 export type {
   ConfirmedLogin,
   ConfirmLoginOptions,
+  ExpireSessionOptions,
   FaultEndpoint,
   InjectMessage,
   Sandbox,
   SandboxFault,
+  SandboxFaultKind,
   SandboxOptions,
   SandboxSnapshot,
   SentRecord,
   SessionExpiryField,
   Violation,
 } from "./types.ts";
-export { FAULT_ENDPOINTS } from "./types.ts";
+export { FAULT_ENDPOINTS, FAULT_KINDS } from "./types.ts";

@@ -4,6 +4,12 @@
  * attachments go to `/_control/inject`, replies come from long-polling `/_control/chat`, and media
  * the bot sent are shown from `/_control/media/:id`.
  *
+ * When the sandbox has a control token, the page sends it as `Authorization: Bearer …`: it is
+ * read once from the address (`/phone#token=<token>`, removed from the address bar at once, and
+ * never sent to the server as part of a URL) or asked for on the first 401, and kept in
+ * `sessionStorage`. Media are then fetched with the header and shown from `blob:` URLs, since
+ * `<img>` and links cannot carry it.
+ *
  * Embedded as a string constant, not read from disk, so the sandbox also works from a binary built
  * with `deno compile`.
  *
@@ -75,10 +81,31 @@ button:disabled { opacity: .5; cursor: default; }
 
 const SCRIPT = `
 "use strict";
-const api = (path, body) => fetch("/_control" + path, body === undefined ? {} : {
-  method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body),
-}).then(async (r) => {
+const TOKEN_KEY = "sandbox.controlToken";
+const tokenInHash = /(?:^#|&)token=([^&]+)/.exec(location.hash);
+if (tokenInHash) {
+  sessionStorage.setItem(TOKEN_KEY, decodeURIComponent(tokenInHash[1]));
+  history.replaceState(null, "", location.pathname + location.search);
+}
+const controlToken = () => sessionStorage.getItem(TOKEN_KEY);
+const authHeaders = () => controlToken() ? { Authorization: "Bearer " + controlToken() } : {};
+let tokenAsked = false;
+function askToken() {
+  if (tokenAsked) return;
+  tokenAsked = true;
+  const t = prompt("This sandbox's control API needs its control token:");
+  if (t && t.trim()) { sessionStorage.setItem(TOKEN_KEY, t.trim()); tokenAsked = false; }
+}
+const api = (path, body) => fetch("/_control" + path, body === undefined
+  ? { headers: authHeaders() }
+  : { method: "POST", headers: { "Content-Type": "application/json", ...authHeaders() },
+      body: JSON.stringify(body) },
+).then(async (r) => {
   const json = await r.json().catch(() => ({}));
+  if (r.status === 401) {
+    askToken();
+    throw new Error("This sandbox needs its control token (open the page as /phone#token=…)");
+  }
   if (!r.ok) throw new Error(json.error || ("HTTP " + r.status));
   return json;
 });
@@ -166,9 +193,25 @@ function selectBot(botId) {
 
 function mediaNode(ev) {
   const src = "/_control/media/" + encodeURIComponent(ev.messageId);
-  if (ev.type === 2) return el("a", { href: src, target: "_blank" }, el("img", { src, alt: "image" }));
   const label = ev.type === 4 ? (ev.fileName || "file") : ev.type === 3 ? "voice message" : "video";
-  return el("a", { href: src + "?download=1", textContent: "📎 " + label });
+  if (!controlToken()) {
+    if (ev.type === 2) return el("a", { href: src, target: "_blank" }, el("img", { src, alt: "image" }));
+    return el("a", { href: src + "?download=1", textContent: "📎 " + label });
+  }
+  // The media route needs the Authorization header, which <img> and links cannot send.
+  const link = el("a", { href: "#", target: "_blank", textContent: ev.type === 2 ? "" : "📎 " + label });
+  const img = ev.type === 2 ? el("img", { alt: "image" }) : null;
+  if (img) link.append(img);
+  else link.download = label;
+  fetch(src, { headers: authHeaders() })
+    .then((r) => r.ok ? r.blob() : Promise.reject(new Error("HTTP " + r.status)))
+    .then((blob) => {
+      const url = URL.createObjectURL(blob);
+      link.href = url;
+      if (img) img.src = url;
+    })
+    .catch(showError);
+  return link;
 }
 
 function renderEvent(ev) {

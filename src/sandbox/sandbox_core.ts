@@ -23,7 +23,6 @@ import {
 import type {
   ConfirmedLogin,
   ConfirmLoginOptions,
-  FaultEndpoint,
   InjectMessage,
   SandboxFault,
   SandboxSnapshot,
@@ -31,9 +30,18 @@ import type {
   SessionExpiryField,
   Violation,
 } from "./types.ts";
-import { FAULT_ENDPOINTS } from "./types.ts";
+import { ContextTokens } from "./context_tokens.ts";
+import { FaultBoard } from "./fault_board.ts";
 import { WakeList } from "./wake_list.ts";
-import { base64, fromBase64Text, opaqueToken, randomBytes, randomHex } from "./wire_json.ts";
+import {
+  base64,
+  fromBase64Text,
+  jsonDepth,
+  opaqueToken,
+  randomBytes,
+  randomHex,
+  wireJson,
+} from "./wire_json.ts";
 
 /** Resolved options of the core. */
 export interface CoreOptions {
@@ -43,6 +51,8 @@ export interface CoreOptions {
   qrTtlMs: number;
   redirect: boolean;
   uploadFullUrl: boolean;
+  /** Whether the server can close connections without answering (the `drop_*` faults). */
+  connectionFaults: boolean;
   /** Receives one line per recorded violation; absent when quiet. */
   log?: (line: string) => void;
 }
@@ -56,8 +66,11 @@ export const TEXT_LIMIT_BYTES = 16384;
 /** Messages returned by one `getupdates` at most. */
 const UPDATES_BATCH = 100;
 
-/** Violations kept at most; older ones are dropped first. */
+/** Violations (and, separately, notes) kept at most; older ones are dropped first. */
 const VIOLATION_CAP = 5000;
+
+/** Deepest JSON nesting `injectMessage` accepts in `items` (and `/inject` in its body). */
+export const INJECT_MAX_DEPTH = 64;
 
 /** How long `confirmLogin` waits for a QR login to appear. */
 const CONFIRM_WAIT_MS = 10_000;
@@ -92,20 +105,13 @@ interface QrSession {
 /** Wrong pairing codes accepted before `verify_code_blocked`. */
 const VERIFY_ATTEMPTS = 3;
 
-interface ContextState {
-  latestToken: string;
-  /**
-   * Token of the user's newest message that a poll has already handed to the bot. A bot can only
-   * reply with tokens it has seen, so this one stays valid while newer messages are still queued.
-   */
-  deliveredToken?: string;
-  lastInboundAt: number;
-  sentSinceInbound: number;
-}
-
+/**
+ * One entry of a bot's inbound queue, already serialised: a message is written once when it is
+ * queued (not on every delivery), and raw entries are kept exactly as given.
+ */
 interface InboundRecord {
   seq: number;
-  wire: WireBody;
+  json: string;
 }
 
 /**
@@ -144,10 +150,12 @@ export interface BotRecord {
   userId: string;
   createdAt: number;
   expired?: SessionExpiryField;
+  /** Epoch milliseconds at which an expired session becomes valid again by itself. */
+  reviveAt?: number;
   seq: number;
   inbound: InboundRecord[];
   wake: WakeList;
-  contexts: Map<string, ContextState>;
+  contexts: ContextTokens;
   tickets: Map<string, string>;
   typing: Map<string, number>;
   online: boolean;
@@ -176,11 +184,6 @@ interface UploadSlot {
   mediaType: number;
   botId: string;
   to: string;
-}
-
-interface ArmedFault {
-  fault: SandboxFault;
-  remaining: number;
 }
 
 /** Result of a CDN request, turned into an HTTP response by the route. */
@@ -228,8 +231,10 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 /** The sandbox's state machine; see the module documentation. */
 export class SandboxCore {
   readonly options: CoreOptions;
-  /** API base with a trailing slash, set once the server listens. */
-  baseUrl = "http://127.0.0.1/";
+  /** Armed faults and request counts. */
+  readonly faults: FaultBoard;
+  /** API base without a trailing slash, set once the server listens. */
+  baseUrl = "http://127.0.0.1";
   /** CDN base without a trailing slash. */
   cdnBaseUrl = "http://127.0.0.1/c2c";
   /** Aborted by {@linkcode SandboxCore.close}; every held request listens to it. */
@@ -245,18 +250,23 @@ export class SandboxCore {
   #sent: SentRecord[] = [];
   #storedMedia = new Map<string, StoredMedia>();
   #violations: Violation[] = [];
-  #faults = new Map<string, ArmedFault[]>();
+  #notes: Violation[] = [];
   #messageCounter = 0;
   #chatWake = new WakeList();
 
   constructor(options: CoreOptions) {
     this.options = options;
+    this.faults = new FaultBoard(options.connectionFaults);
   }
 
-  /** Sets the public URLs once the listening port is known. */
+  /**
+   * Sets the public URLs once the listening port is known. No trailing slash: the real `baseurl`
+   * has none (spec §1.2), and clients that join `baseurl + "/ilink/..."` would otherwise call
+   * `//ilink/...`.
+   */
   setBaseUrl(origin: string): void {
-    this.baseUrl = origin.endsWith("/") ? origin : `${origin}/`;
-    this.cdnBaseUrl = `${this.baseUrl}c2c`;
+    this.baseUrl = origin.replace(/\/+$/, "");
+    this.cdnBaseUrl = `${this.baseUrl}/c2c`;
   }
 
   /** `host:port` of the sandbox, as a bare `redirect_host`. */
@@ -280,36 +290,22 @@ export class SandboxCore {
     return this.#violations.map((v) => ({ ...v }));
   }
 
-  /** Arms a fault for the next `times` calls of `endpoint`. */
-  fail(endpoint: string, fault: SandboxFault): void {
-    if (!(FAULT_ENDPOINTS as readonly string[]).includes(endpoint)) {
-      throw new TypeError(
-        `Cannot inject a fault: unknown endpoint "${endpoint}" (expected one of ${
-          FAULT_ENDPOINTS.join(", ")
-        })`,
-      );
-    }
-    if (!["http500", "ret", "hang"].includes(fault.kind)) {
-      throw new TypeError(`Cannot inject a fault: unknown kind "${String(fault.kind)}"`);
-    }
-    const times = fault.times ?? 1;
-    if (!Number.isInteger(times) || times < 1) {
-      throw new RangeError(`Cannot inject a fault: times must be a positive integer, got ${times}`);
-    }
-    const list = this.#faults.get(endpoint) ?? [];
-    list.push({ fault: { ...fault }, remaining: times });
-    this.#faults.set(endpoint, list);
+  /** Records a note: accepted behaviour worth knowing (same shape as a violation). */
+  note(endpoint: string, rule: string, detail: string, botId?: string): void {
+    const n: Violation = { at: Date.now(), endpoint, rule, detail };
+    if (botId !== undefined) n.botId = botId;
+    this.#notes.push(n);
+    if (this.#notes.length > VIOLATION_CAP) this.#notes.shift();
   }
 
-  /** Consumes one armed fault of `endpoint`, if any. */
-  takeFault(endpoint: FaultEndpoint): SandboxFault | undefined {
-    const list = this.#faults.get(endpoint);
-    const head = list?.[0];
-    if (!list || !head) return undefined;
-    head.remaining--;
-    if (head.remaining <= 0) list.shift();
-    if (list.length === 0) this.#faults.delete(endpoint);
-    return head.fault;
+  /** Notes so far, oldest first. */
+  notes(): Violation[] {
+    return this.#notes.map((n) => ({ ...n }));
+  }
+
+  /** Arms a fault for the next `times` calls of `endpoint`. */
+  fail(endpoint: string, fault: SandboxFault): void {
+    this.faults.arm(endpoint, fault);
   }
 
   /**
@@ -340,7 +336,7 @@ export class SandboxCore {
 
   /** The URL encoded in the QR image: the phone page, focused on this login. */
   qrUrl(qrcode: string): string {
-    return `${this.baseUrl}phone?qrcode=${encodeURIComponent(qrcode)}`;
+    return `${this.baseUrl}/phone?qrcode=${encodeURIComponent(qrcode)}`;
   }
 
   #refreshQr(s: QrSession): void {
@@ -473,7 +469,7 @@ export class SandboxCore {
       seq: 0,
       inbound: [],
       wake: new WakeList(),
-      contexts: new Map(),
+      contexts: new ContextTokens(this.options.windowMs, this.options.quota),
       tickets: new Map(),
       typing: new Map(),
       online: false,
@@ -494,6 +490,10 @@ export class SandboxCore {
   /** The `-14` body for an expired session, or undefined while the session is valid. */
   expiredBody(bot: BotRecord): WireBody | undefined {
     if (!this.#bots.has(bot.botId)) return { ret: -14, errcode: -14, errmsg: SESSION_TIMEOUT };
+    if (bot.reviveAt !== undefined && Date.now() >= bot.reviveAt) {
+      bot.expired = undefined;
+      bot.reviveAt = undefined;
+    }
     switch (bot.expired) {
       case undefined:
         return undefined;
@@ -506,15 +506,48 @@ export class SandboxCore {
     }
   }
 
-  /** Expires a bot's session: every later call with its token answers -14. */
-  expire(botId: string, field: SessionExpiryField = "errcode"): void {
+  /**
+   * Expires a bot's session: every later call with its token answers -14, until
+   * {@linkcode SandboxCore.revive} or, when given, `reviveAfterMs` later.
+   */
+  expire(botId: string, field: SessionExpiryField = "errcode", reviveAfterMs?: number): void {
     const bot = this.#bots.get(botId);
     if (!bot) throw new Error(`Cannot expire session: unknown bot "${botId}"`);
     if (!["errcode", "ret", "both"].includes(field)) {
       throw new TypeError(`Cannot expire session: unknown field "${field}"`);
     }
+    if (
+      reviveAfterMs !== undefined && (!Number.isFinite(reviveAfterMs) || reviveAfterMs < 0)
+    ) {
+      throw new RangeError(
+        `Cannot expire session: reviveAfterMs must be a non-negative number, got ${reviveAfterMs}`,
+      );
+    }
     bot.expired = field;
+    bot.reviveAt = reviveAfterMs === undefined ? undefined : Date.now() + reviveAfterMs;
     bot.wake.wake();
+  }
+
+  /** Makes an expired session valid again. */
+  revive(botId: string): void {
+    const bot = this.#bots.get(botId);
+    if (!bot) throw new Error(`Cannot revive session: unknown bot "${botId}"`);
+    bot.expired = undefined;
+    bot.reviveAt = undefined;
+  }
+
+  /**
+   * Marks every context token issued so far to `userId` by `botId` as stale: sendmessage with one
+   * of them answers -14 while the session itself stays valid (spec §6.3 field reports).
+   */
+  staleContext(botId: string, userId: string): void {
+    const bot = this.#bots.get(botId);
+    if (!bot) throw new Error(`Cannot mark context tokens stale: unknown bot "${botId}"`);
+    if (!bot.contexts.markStale(userId)) {
+      throw new Error(
+        `Cannot mark context tokens stale: user "${userId}" never wrote to bot "${botId}"`,
+      );
+    }
   }
 
   /** Notes the `X-WECHAT-UIN` of a bot call; a repeated value breaks the fresh-per-request rule. */
@@ -574,15 +607,31 @@ export class SandboxCore {
     return { token, key, cipher, media };
   }
 
-  /** Queues an inbound user message; see {@linkcode InjectMessage}. */
-  inject(msg: InjectMessage): { messageId: string; contextToken: string } {
-    const bot = msg.botId !== undefined ? this.#bots.get(msg.botId) : this.#newestBot();
+  #injectTarget(botId: string | undefined, what: string): BotRecord {
+    const bot = botId !== undefined ? this.#bots.get(botId) : this.#newestBot();
     if (!bot) {
       throw new Error(
-        msg.botId !== undefined
-          ? `Cannot inject message: unknown bot "${msg.botId}"`
-          : "Cannot inject message: no bot has logged in yet",
+        botId !== undefined
+          ? `Cannot inject ${what}: unknown bot "${botId}"`
+          : `Cannot inject ${what}: no bot has logged in yet`,
       );
+    }
+    return bot;
+  }
+
+  /** Queues an inbound user message; see {@linkcode InjectMessage}. */
+  inject(msg: InjectMessage): { messageId: string; contextToken: string } {
+    const bot = this.#injectTarget(msg.botId, "message");
+    if (msg.items !== undefined) {
+      // The queue is serialised with a recursive JSON writer: unbounded nesting would overflow
+      // the stack on every poll of this bot. Hostile depth goes through injectRaw instead.
+      const depth = jsonDepth(msg.items, INJECT_MAX_DEPTH);
+      if (depth > INJECT_MAX_DEPTH) {
+        throw new RangeError(
+          `Cannot inject message: items are nested more than ${INJECT_MAX_DEPTH} levels deep ` +
+            "(use injectRaw for deliberately hostile input)",
+        );
+      }
     }
     const from = msg.from ?? bot.userId;
     const items: WireBody[] = [];
@@ -658,14 +707,7 @@ export class SandboxCore {
     const now = Date.now();
     const seq = ++bot.seq;
     const messageId = this.#nextMessageId();
-    const contextToken = opaqueToken();
-    const previous = bot.contexts.get(from);
-    bot.contexts.set(from, {
-      latestToken: contextToken,
-      ...(previous?.deliveredToken ? { deliveredToken: previous.deliveredToken } : {}),
-      lastInboundAt: now,
-      sentSinceInbound: 0,
-    });
+    const contextToken = bot.contexts.issue(from, now);
     const wire: WireBody = {
       seq,
       message_id: messageId,
@@ -681,7 +723,7 @@ export class SandboxCore {
       item_list: items,
       context_token: contextToken,
     };
-    bot.inbound.push({ seq, wire });
+    bot.inbound.push({ seq, json: wireJson(wire) });
     const id = messageId.toString();
     if (stored) this.#storedMedia.set(id, stored);
     const type = typeof first.type === "number" ? first.type : 0;
@@ -698,6 +740,24 @@ export class SandboxCore {
     });
     bot.wake.wake();
     return { messageId: id, contextToken };
+  }
+
+  /**
+   * Queues `json` verbatim as one `msgs` entry of the bot's next poll (hostile-input tests). It
+   * takes a `seq` like a message; the text is checked to be JSON but never re-serialised.
+   */
+  injectRaw(json: string, botId?: string): void {
+    if (typeof json !== "string") {
+      throw new TypeError("Cannot inject raw JSON: json must be a string of JSON text");
+    }
+    try {
+      JSON.parse(json);
+    } catch {
+      throw new TypeError("Cannot inject raw JSON: the text is not valid JSON");
+    }
+    const bot = this.#injectTarget(botId, "raw JSON");
+    bot.inbound.push({ seq: ++bot.seq, json });
+    bot.wake.wake();
   }
 
   #refMsg(quote: NonNullable<InjectMessage["quote"]>): WireBody {
@@ -740,8 +800,11 @@ export class SandboxCore {
     return 0;
   }
 
-  /** Answers `getupdates`: messages after the cursor, held up to `longPollMs` when none. */
-  async updates(bot: BotRecord, cursor: string): Promise<WireBody> {
+  /**
+   * Answers `getupdates`: messages after the cursor, held up to `longPollMs` when none. A
+   * successful answer is JSON text assembled from the queued entries as they were serialised.
+   */
+  async updates(bot: BotRecord, cursor: string): Promise<WireBody | string> {
     const after = this.#parseCursor(cursor, bot);
     const deadline = Date.now() + this.options.longPollMs;
     const held = this.closing.signal;
@@ -753,16 +816,9 @@ export class SandboxCore {
       const left = deadline - Date.now();
       if (msgs.length > 0 || left <= 0 || held.aborted) {
         const last = msgs.at(-1)?.seq ?? after;
-        for (const { wire } of msgs) {
-          const ctx = bot.contexts.get(String(wire.from_user_id));
-          if (ctx) ctx.deliveredToken = String(wire.context_token);
-        }
-        return {
-          ret: 0,
-          msgs: msgs.map((m) => m.wire),
-          get_updates_buf: SandboxCore.cursorFor(last),
-          longpolling_timeout_ms: this.options.longPollMs,
-        };
+        return `{"ret":0,"msgs":[${msgs.map((m) => m.json).join(",")}],"get_updates_buf":${
+          JSON.stringify(SandboxCore.cursorFor(last))
+        },"longpolling_timeout_ms":${this.options.longPollMs}}`;
       }
       await bot.wake.wait(left, held);
     }
@@ -850,8 +906,7 @@ export class SandboxCore {
     }
 
     const prepareFailed = { ret: -2, errmsg: "prepare failed" };
-    const ctx = bot.contexts.get(to);
-    if (!ctx) {
+    if (!bot.contexts.has(to)) {
       this.violate(
         ep,
         "send_to_unknown_user",
@@ -865,14 +920,29 @@ export class SandboxCore {
       this.violate(ep, "missing_context_token", "context_token is required", bot.botId);
       return prepareFailed;
     }
-    // The newest token is valid, and so is the newest one the bot has received: a user who writes
-    // again while the bot is still answering must not make that answer fail.
-    if (token !== ctx.latestToken && token !== ctx.deliveredToken) return prepareFailed;
-    if (Date.now() - ctx.lastInboundAt > this.options.windowMs) return prepareFailed;
-    if (ctx.sentSinceInbound >= this.options.quota) return { ret: -2, errmsg: "rate limited" };
+    const check = bot.contexts.check(to, token, Date.now());
+    if (!check.ok) {
+      switch (check.reason) {
+        case "stale":
+          return { ret: -14, errcode: -14, errmsg: SESSION_TIMEOUT };
+        case "quota":
+          return { ret: -2, errmsg: "rate limited" };
+        default:
+          return prepareFailed;
+      }
+    }
+    if (check.older) {
+      this.note(
+        ep,
+        "older_context_token",
+        "context_token is not the user's newest one (a newer message arrived); accepted, since " +
+          "each token keeps its own window and quota",
+        bot.botId,
+      );
+    }
 
     const media = this.#resolveOutboundMedia(bot, to, item);
-    ctx.sentSinceInbound++;
+    check.state.sent++;
 
     const messageId = this.#nextMessageId();
     const id = messageId.toString();
@@ -1279,10 +1349,7 @@ export class SandboxCore {
         });
       }
     }
-    const faults: SandboxSnapshot["faults"] = [];
-    for (const [endpoint, list] of this.#faults) {
-      for (const f of list) faults.push({ endpoint, kind: f.fault.kind, remaining: f.remaining });
-    }
+    const faults: SandboxSnapshot["faults"] = this.faults.armed();
     return {
       baseUrl: this.baseUrl,
       bots: [...this.#bots.values()].map((b) => ({
@@ -1292,10 +1359,11 @@ export class SandboxCore {
         expired: b.expired !== undefined,
         inbound: b.inbound.length,
         sent: this.#sent.filter((r) => r.botId === b.botId).length,
-        users: [...new Set([b.userId, ...b.contexts.keys()])],
+        users: [...new Set([b.userId, ...b.contexts.users()])],
       })),
       pendingLogins,
       violations: this.#violations.length,
+      notes: this.#notes.length,
       faults,
     };
   }
@@ -1312,7 +1380,8 @@ export class SandboxCore {
     this.#sent = [];
     this.#storedMedia.clear();
     this.#violations = [];
-    this.#faults.clear();
+    this.#notes = [];
+    this.faults.clear();
     for (const b of bots) b.wake.wake();
     this.#chatWake.wake();
   }

@@ -8,7 +8,12 @@
 export interface SandboxOptions {
   /** TCP port to listen on; `0` (the default) picks a free port. */
   port?: number;
-  /** Interface to bind; default `127.0.0.1`. */
+  /**
+   * Interface to bind; default `127.0.0.1`. Any address other than loopback needs a
+   * {@linkcode SandboxOptions.controlToken}: the control API can play every user and read every
+   * message. The URLs then name the real address (for a wildcard such as `0.0.0.0`, this
+   * machine's first non-loopback IPv4 address), so a phone on the network can reach them.
+   */
   hostname?: string;
   /**
    * How long `getupdates` holds a request without news, and the `longpolling_timeout_ms` it
@@ -31,6 +36,19 @@ export interface SandboxOptions {
    * building the URL from `upload_param`). Default false.
    */
   uploadFullUrl?: boolean;
+  /**
+   * Serve through `node:http` instead of `Deno.serve`, so that the `drop_before_read` and
+   * `drop_after_read` faults can close a connection without answering (`Deno.serve` always
+   * answers). About 1.5x slower; default false.
+   */
+  connectionFaults?: boolean;
+  /**
+   * Bearer token that guards the control API (`/_control/*`): at least 16 characters, no
+   * whitespace. Required to bind a non-loopback address. With a token, control requests need
+   * `Authorization: Bearer <token>`, and writes need `Content-Type: application/json`. The phone
+   * page asks for it (or reads it from `/phone#token=<token>`).
+   */
+  controlToken?: string;
   /**
    * Suppress the one-line-per-request log on stderr. Default `true` for the programmatic API (so
    * test output stays clean); the command line starts the sandbox with logging on.
@@ -67,18 +85,48 @@ export const FAULT_ENDPOINTS: readonly FaultEndpoint[] = [
   "cdn_download",
 ];
 
+/** The kinds of {@linkcode SandboxFault}. */
+export type SandboxFaultKind =
+  | "http500"
+  | "ret"
+  | "hang"
+  | "malformed_json"
+  | "drop_before_read"
+  | "drop_after_read";
+
+/** Every {@linkcode SandboxFaultKind}, in a stable order. */
+export const FAULT_KINDS: readonly SandboxFaultKind[] = [
+  "http500",
+  "ret",
+  "hang",
+  "malformed_json",
+  "drop_before_read",
+  "drop_after_read",
+];
+
 /**
- * A fault to inject with {@linkcode Sandbox.fail}.
+ * A fault to inject with {@linkcode Sandbox.fail}. Except for `drop_after_read`, the request is
+ * not processed (a faulted `sendmessage` is not recorded in `sent()`).
  *
  * - `http500`: answer HTTP 500 with a short text body.
  * - `ret`: answer HTTP 200 with an error body: `ret` (default -1 when neither `ret` nor `errcode`
  *   is given), `errcode` and `errmsg` (default `"injected fault"`). On the CDN endpoints, which have
  *   no JSON envelope, this is HTTP 400 with `x-error-message: <errmsg>` instead.
  * - `hang`: never answer; the request is held until the client gives up or the sandbox closes.
+ * - `malformed_json`: answer HTTP 200, `Content-Type: application/json`, with a truncated body
+ *   such as `{"ret":0,"msgs":[`.
+ * - `drop_before_read`: close the TCP connection without reading the request body and without
+ *   any response.
+ * - `drop_after_read`: process the request completely (a `sendmessage` is accepted and appears in
+ *   `sent()`), then close the TCP connection without sending a single response byte. A client
+ *   whose HTTP stack silently re-sends the request on a fresh connection (Deno's `fetch` does so
+ *   for a reused keep-alive connection) shows up in {@linkcode Sandbox.requests} as a second call.
+ *
+ * The two `drop_*` kinds need a sandbox started with `connectionFaults: true`.
  */
 export interface SandboxFault {
   /** What goes wrong. */
-  kind: "http500" | "ret" | "hang";
+  kind: SandboxFaultKind;
   /** `ret` of the error body (kind `ret`). */
   ret?: number;
   /** `errcode` of the error body (kind `ret`). */
@@ -117,8 +165,19 @@ export interface InjectMessage {
   video?: Uint8Array;
   /** Makes the first item a quoted reply (`ref_msg`). */
   quote?: { title?: string; text?: string; svrId?: string };
-  /** Raw extra wire items appended verbatim to `item_list`. */
+  /**
+   * Raw extra wire items appended to `item_list`. Nesting deeper than 64 levels is refused with a
+   * `RangeError`; use {@linkcode Sandbox.injectRaw} for deliberately hostile input.
+   */
   items?: unknown[];
+}
+
+/** Options of {@linkcode Sandbox.expireSession}. */
+export interface ExpireSessionOptions {
+  /** Which field carries `-14`; default `errcode`. */
+  field?: SessionExpiryField;
+  /** When given, the session becomes valid again by itself after this many milliseconds. */
+  reviveAfterMs?: number;
 }
 
 /** One message a bot sent, as the sandbox accepted it. */
@@ -145,7 +204,11 @@ export interface SentRecord {
   at: number;
 }
 
-/** A protocol rule a client broke; the real server might reject or misbehave on it. */
+/**
+ * A protocol rule a client broke; the real server might reject or misbehave on it. The same shape
+ * is used for notes ({@linkcode Sandbox.notes}): behaviour the sandbox accepts but that is worth
+ * knowing, such as a reply with a context token older than the user's newest one.
+ */
 export interface Violation {
   /** Epoch milliseconds. */
   at: number;
@@ -153,7 +216,10 @@ export interface Violation {
   endpoint: string;
   /** The bot whose token was used, when known. */
   botId?: string;
-  /** Stable rule id, e.g. `missing_base_info`, `multiple_items`, `media_key_not_format_b`. */
+  /**
+   * Stable rule id, e.g. `missing_base_info`, `multiple_items`, `media_key_not_format_b`,
+   * `double_slash_path`; for notes `older_context_token`.
+   */
   rule: string;
   /** Human-readable explanation (never contains secrets). */
   detail: string;
@@ -203,13 +269,18 @@ export interface SandboxSnapshot {
   pendingLogins: { qrcode: string; status: string; createdAt: number; url: string }[];
   /** Number of recorded violations. */
   violations: number;
+  /** Number of recorded notes. */
+  notes: number;
   /** Faults still armed, per endpoint. */
   faults: { endpoint: string; kind: string; remaining: number }[];
 }
 
 /** A running sandbox; see {@linkcode startSandbox}. */
 export interface Sandbox {
-  /** API base, e.g. `http://127.0.0.1:PORT/` (also the QR host). */
+  /**
+   * API base without a trailing slash, e.g. `http://127.0.0.1:PORT` (also the QR host and the
+   * `baseurl` of the `confirmed` QR status). Join paths as `${baseUrl}/ilink/bot/...`.
+   */
   readonly baseUrl: string;
   /** CDN base, e.g. `http://127.0.0.1:PORT/c2c`. */
   readonly cdnBaseUrl: string;
@@ -217,18 +288,55 @@ export interface Sandbox {
   readonly controlUrl: string;
   /** The phone web page, e.g. `http://127.0.0.1:PORT/phone`. */
   readonly phoneUrl: string;
+  /** Whether the control API needs `Authorization: Bearer <controlToken>`. */
+  readonly requiresControlToken: boolean;
+  /** Whether the `drop_*` faults are available (started with `connectionFaults: true`). */
+  readonly connectionFaults: boolean;
   /** Confirms (or only scans) a pending QR login. */
   confirmLogin(opts?: ConfirmLoginOptions): Promise<ConfirmedLogin>;
   /** Queues an inbound user message for a bot; it is delivered by the next `getupdates`. */
   injectMessage(msg: InjectMessage): Promise<{ messageId: string; contextToken: string }>;
+  /**
+   * Queues `json` as one entry of the `msgs` array of the bot's next `getupdates`, verbatim (it
+   * may be `null`, a number, an item list holding `null`, a `ref_msg` nested 20,000 levels deep).
+   * It takes a `seq` and moves the cursor like a normal message. Only checks that `json` is valid
+   * JSON text (`TypeError` otherwise). `botId` defaults to the newest logged-in bot.
+   */
+  injectRaw(json: string, opts?: { botId?: string }): Promise<void>;
   /** Messages the bots sent (accepted ones only), oldest first. */
   sent(filter?: { botId?: string; to?: string }): Promise<SentRecord[]>;
   /** Protocol violations recorded so far, oldest first. */
   violations(): Promise<Violation[]>;
-  /** Makes the next `fault.times` calls of `endpoint` fail. */
+  /**
+   * Notes recorded so far, oldest first: accepted behaviour worth knowing, e.g. a reply with a
+   * context token older than the user's newest (`older_context_token`).
+   */
+  notes(): Promise<Violation[]>;
+  /**
+   * How many requests each endpoint (by {@linkcode FaultEndpoint} name) has received and read,
+   * every endpoint listed. A request is counted once it has been read in full, so a
+   * `drop_before_read` request does not count and a `drop_after_read` one does.
+   */
+  requests(): Promise<Record<string, number>>;
+  /**
+   * Makes the next `fault.times` calls of `endpoint` fail. The `drop_*` kinds reject with a
+   * `TypeError` unless the sandbox was started with `connectionFaults: true`.
+   */
   fail(endpoint: FaultEndpoint, fault: SandboxFault): Promise<void>;
-  /** Makes every later call with the bot's token answer `-14` (session timeout). */
-  expireSession(botId: string, opts?: { field?: SessionExpiryField }): Promise<void>;
+  /**
+   * Makes every later call with the bot's token answer `-14` (session timeout), at once for a
+   * held `getupdates`; with `reviveAfterMs` the session becomes valid again by itself.
+   */
+  expireSession(botId: string, opts?: ExpireSessionOptions): Promise<void>;
+  /** Makes an expired session valid again at once. */
+  reviveSession(botId: string): Promise<void>;
+  /**
+   * Marks every context token issued so far to `userId` by `botId` as stale: `sendmessage` with
+   * one of them answers `{ret:-14, errcode:-14, errmsg:"session timeout"}`, while `getupdates` and
+   * every other call keep working (the field reports of spec §6.3). The user's next message
+   * issues a fresh, valid token.
+   */
+  staleContext(botId: string, userId: string): Promise<void>;
   /** A summary of bots, pending logins, violations and faults. */
   state(): Promise<SandboxSnapshot>;
   /** Forgets everything (bots, logins, messages, media, violations, faults); keeps listening. */

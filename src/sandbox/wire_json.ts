@@ -20,6 +20,27 @@ export function wireJson(value: unknown): string {
   );
 }
 
+/**
+ * Nesting depth of a JSON-like value (a scalar is 0, `[]` and `{}` are 1). Counted without
+ * recursion, so hostile input cannot overflow the stack; stops as soon as the depth exceeds
+ * `limit`.
+ */
+export function jsonDepth(value: unknown, limit: number = Infinity): number {
+  let max = 0;
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [v, parent] = stack.pop()!;
+    if (typeof v !== "object" || v === null) continue;
+    const depth = parent + 1;
+    if (depth > max) {
+      max = depth;
+      if (max > limit) return max;
+    }
+    for (const child of Array.isArray(v) ? v : Object.values(v)) stack.push([child, depth]);
+  }
+  return max;
+}
+
 /** Random bytes from the platform CSPRNG. */
 export function randomBytes(n: number): Uint8Array {
   return crypto.getRandomValues(new Uint8Array(n));

@@ -144,7 +144,7 @@ Deno.test("a deliberately bad client collects one violation per broken rule", as
   const sandbox = await startSandbox({ longPollMs: 50 });
   try {
     // QR creation with GET headers missing and no bot_type.
-    const qr = await (await fetch(`${sandbox.baseUrl}ilink/bot/get_bot_qrcode`, {
+    const qr = await (await fetch(`${sandbox.baseUrl}/ilink/bot/get_bot_qrcode`, {
       method: "POST",
       body: "{}",
     })).json();
@@ -171,7 +171,7 @@ Deno.test("a deliberately bad client collects one violation per broken rule", as
 
     // No base_info, a non-numeric UIN, then the same UIN twice.
     const headers = { ...goodHeaders(t2), "X-WECHAT-UIN": btoa("abc") };
-    await fetch(`${sandbox.baseUrl}ilink/bot/getupdates`, {
+    await fetch(`${sandbox.baseUrl}/ilink/bot/getupdates`, {
       method: "POST",
       headers,
       body: JSON.stringify({ get_updates_buf: "" }),
@@ -204,7 +204,7 @@ Deno.test("a deliberately bad client collects one violation per broken rule", as
     // The QR GET itself is checked for the app headers only.
     await sandbox.reset();
     const { qrcode: q4 } = await createQr(sandbox);
-    await fetch(`${sandbox.baseUrl}ilink/bot/get_qrcode_status?qrcode=${q4}`, {
+    await fetch(`${sandbox.baseUrl}/ilink/bot/get_qrcode_status?qrcode=${q4}`, {
       headers: GET_HEADERS,
     }).then((r) => r.body?.cancel());
     assert.deepEqual(await rules(), []);

@@ -123,7 +123,7 @@ Deno.test("sendmessage answers ret 0 and sent() records the text", async () => {
   }
 });
 
-Deno.test("context rules: unknown or stale token, quota, new inbound resets", async () => {
+Deno.test("context rules: unknown token, a quota per token, a new message brings its own", async () => {
   const sandbox = await startSandbox({ longPollMs: 100 });
   try {
     const bot = await login(sandbox);
@@ -136,35 +136,89 @@ Deno.test("context rules: unknown or stale token, quota, new inbound resets", as
       assert.equal(a.json.ret, 0, `reply ${i + 1}`);
     }
     const eleventh = await sendText(sandbox, bot.token, bot.userId, first.contextToken, "r10");
-    assert.equal(eleventh.json.ret, -2);
+    assert.deepEqual(eleventh.json, { ret: -2, errmsg: "rate limited" });
 
     const second = await sandbox.injectMessage({ text: "second" });
-    const stale = await sendText(sandbox, bot.token, bot.userId, first.contextToken, "old");
-    assert.equal(stale.json.ret, -2, "an older token no longer works");
+    const spent = await sendText(sandbox, bot.token, bot.userId, first.contextToken, "old");
+    assert.deepEqual(
+      spent.json,
+      { ret: -2, errmsg: "rate limited" },
+      "a new message does not refill an old token",
+    );
     const fresh = await sendText(sandbox, bot.token, bot.userId, second.contextToken, "new");
-    assert.equal(fresh.json.ret, 0, "a new inbound message resets the quota");
+    assert.equal(fresh.json.ret, 0, "the new token has its own quota");
     assert.equal((await sandbox.sent()).length, 11);
+    assert.deepEqual(await sandbox.violations(), []);
   } finally {
     await sandbox.close();
   }
 });
 
-Deno.test("context rules: the newest token the bot has received stays valid until it polls again", async () => {
+Deno.test("context rules: two quick messages, a reply to each with its own token", async () => {
   const sandbox = await startSandbox({ longPollMs: 100 });
   try {
     const bot = await login(sandbox);
-    const first = await sandbox.injectMessage({ text: "first" });
-    const poll = await call(sandbox, bot.token, "getupdates", { get_updates_buf: "" });
-    assert.equal((poll.json.msgs as unknown[]).length, 1);
-    // The user writes again while the bot is still answering the first message.
-    const second = await sandbox.injectMessage({ text: "second" });
-    const answer = await sendText(sandbox, bot.token, bot.userId, first.contextToken, "a");
-    assert.equal(answer.json.ret, 0, "the received token still works");
-    await call(sandbox, bot.token, "getupdates", { get_updates_buf: poll.json.get_updates_buf });
-    const stale = await sendText(sandbox, bot.token, bot.userId, first.contextToken, "b");
-    assert.equal(stale.json.ret, -2, "once the newer message is delivered, the old token is stale");
-    const fresh = await sendText(sandbox, bot.token, bot.userId, second.contextToken, "c");
-    assert.equal(fresh.json.ret, 0);
+    await sandbox.injectMessage({ text: "first" });
+    await sandbox.injectMessage({ text: "second" });
+    const { msgs } = await poll(sandbox, bot.token);
+    assert.equal(msgs.length, 2);
+    const [t1, t2] = msgs.map((m) => m.context_token as string);
+    assert.notEqual(t1, t2);
+    // The bot answers in order: the first reply carries the older token.
+    assert.equal((await sendText(sandbox, bot.token, bot.userId, t1!, "to first")).json.ret, 0);
+    assert.equal((await sendText(sandbox, bot.token, bot.userId, t2!, "to second")).json.ret, 0);
+    assert.deepEqual((await sandbox.sent()).map((r) => r.text), ["to first", "to second"]);
+    assert.deepEqual(await sandbox.violations(), []);
+    const notes = await sandbox.notes();
+    assert.deepEqual(notes.map((n) => [n.rule, n.endpoint, n.botId]), [
+      ["older_context_token", "sendmessage", bot.botId],
+    ]);
+    assert.ok(!notes[0]!.detail.includes(t1!), "notes never carry tokens");
+    assert.equal((await sandbox.state()).notes, 1);
+  } finally {
+    await sandbox.close();
+  }
+});
+
+Deno.test("context rules: an image and a file sent together from the phone page, each answered", async () => {
+  const sandbox = await startSandbox({ longPollMs: 100 });
+  try {
+    const bot = await login(sandbox);
+    // The phone page posts one /inject per attached file, back to back.
+    const inject = (body: Record<string, unknown>) =>
+      fetch(`${sandbox.controlUrl}/inject`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ botId: bot.botId, ...body }),
+      }).then((r) => r.json());
+    const image = await inject({ image: btoa("\x89PNG fake") });
+    const file = await inject({ file: btoa("a report"), fileName: "report.txt" });
+    const { msgs } = await poll(sandbox, bot.token);
+    assert.deepEqual(msgs.map((m) => m.item_list[0].type), [2, 4]);
+    assert.deepEqual(msgs.map((m) => m.context_token), [image.contextToken, file.contextToken]);
+    const a = await sendText(sandbox, bot.token, bot.userId, image.contextToken, "nice picture");
+    const b = await sendText(sandbox, bot.token, bot.userId, file.contextToken, "got the file");
+    assert.deepEqual([a.json.ret, b.json.ret], [0, 0]);
+    assert.deepEqual(await sandbox.violations(), []);
+    assert.deepEqual((await sandbox.notes()).map((n) => n.rule), ["older_context_token"]);
+  } finally {
+    await sandbox.close();
+  }
+});
+
+Deno.test("context rules: each token's window counts from its own message", async () => {
+  const sandbox = await startSandbox({ longPollMs: 100, windowMs: 300 });
+  try {
+    const bot = await login(sandbox);
+    const first = await sandbox.injectMessage({ text: "one" });
+    await new Promise((r) => setTimeout(r, 200));
+    const second = await sandbox.injectMessage({ text: "two" });
+    await new Promise((r) => setTimeout(r, 200));
+    // 400 ms after the first message, 200 ms after the second.
+    const late = await sendText(sandbox, bot.token, bot.userId, first.contextToken, "late");
+    assert.deepEqual(late.json, { ret: -2, errmsg: "prepare failed" });
+    const inTime = await sendText(sandbox, bot.token, bot.userId, second.contextToken, "ok");
+    assert.equal(inTime.json.ret, 0);
   } finally {
     await sandbox.close();
   }

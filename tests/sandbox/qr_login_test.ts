@@ -33,7 +33,7 @@ Deno.test("QR login goes wait, scaned, confirmed with credentials (POST)", async
 Deno.test("get_bot_qrcode also answers the old GET form", async () => {
   const sandbox = await startSandbox();
   try {
-    const res = await fetch(`${sandbox.baseUrl}ilink/bot/get_bot_qrcode?bot_type=3`, {
+    const res = await fetch(`${sandbox.baseUrl}/ilink/bot/get_bot_qrcode?bot_type=3`, {
       headers: GET_HEADERS,
     });
     assert.equal(res.status, 200);
@@ -125,7 +125,7 @@ Deno.test("a pairing code gates the login: need_verifycode until the right code"
     const poll = async (code?: string) => {
       const q = code === undefined ? "" : `&verify_code=${code}`;
       const res = await fetch(
-        `${sandbox.baseUrl}ilink/bot/get_qrcode_status?qrcode=${qrcode}${q}`,
+        `${sandbox.baseUrl}/ilink/bot/get_qrcode_status?qrcode=${qrcode}${q}`,
         { headers: GET_HEADERS },
       );
       return (await res.json()).status;
@@ -146,7 +146,7 @@ Deno.test("three wrong pairing codes answer verify_code_blocked", async () => {
     await sandbox.confirmLogin({ qrcode, verifyCode: "11", scanOnly: true });
     const poll = async (code: string) =>
       (await (await fetch(
-        `${sandbox.baseUrl}ilink/bot/get_qrcode_status?qrcode=${qrcode}&verify_code=${code}`,
+        `${sandbox.baseUrl}/ilink/bot/get_qrcode_status?qrcode=${qrcode}&verify_code=${code}`,
         { headers: GET_HEADERS },
       )).json()).status;
     assert.equal(await poll("1"), "need_verifycode");
@@ -164,7 +164,7 @@ Deno.test("a still-valid token in local_token_list of the same user gives binded
     const first = await createQr(sandbox);
     const bot = await sandbox.confirmLogin({ qrcode: first.qrcode, userId: "hal@im.wechat" });
     const qrWith = async (tokens: string[]) => {
-      const res = await fetch(`${sandbox.baseUrl}ilink/bot/get_bot_qrcode?bot_type=3`, {
+      const res = await fetch(`${sandbox.baseUrl}/ilink/bot/get_bot_qrcode?bot_type=3`, {
         method: "POST",
         headers: { ...GET_HEADERS, "Content-Type": "application/json" },
         body: JSON.stringify({ local_token_list: tokens }),

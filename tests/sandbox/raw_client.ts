@@ -41,7 +41,7 @@ export async function call(
   body: Record<string, unknown> = {},
   init: { headers?: Record<string, string>; signal?: AbortSignal } = {},
 ): Promise<RawAnswer> {
-  const res = await fetch(`${sandbox.baseUrl}ilink/bot/${endpoint}`, {
+  const res = await fetch(`${sandbox.baseUrl}/ilink/bot/${endpoint}`, {
     method: "POST",
     headers: init.headers ?? goodHeaders(token),
     body: JSON.stringify({ ...body, base_info: { channel_version: "1.0.2" } }),
@@ -60,9 +60,9 @@ export async function call(
 /** GETs `get_qrcode_status`. */
 // deno-lint-ignore no-explicit-any
 export async function qrStatus(sandbox: Sandbox, qrcode: string, host?: string): Promise<any> {
-  const base = host === undefined ? sandbox.baseUrl : `http://${host}/`;
+  const base = host === undefined ? sandbox.baseUrl : `http://${host}`;
   const res = await fetch(
-    `${base}ilink/bot/get_qrcode_status?qrcode=${encodeURIComponent(qrcode)}`,
+    `${base}/ilink/bot/get_qrcode_status?qrcode=${encodeURIComponent(qrcode)}`,
     { headers: GET_HEADERS },
   );
   return await res.json();
@@ -70,7 +70,7 @@ export async function qrStatus(sandbox: Sandbox, qrcode: string, host?: string):
 
 /** Creates a QR with the POST form. */
 export async function createQr(sandbox: Sandbox): Promise<{ qrcode: string; url: string }> {
-  const res = await fetch(`${sandbox.baseUrl}ilink/bot/get_bot_qrcode?bot_type=3`, {
+  const res = await fetch(`${sandbox.baseUrl}/ilink/bot/get_bot_qrcode?bot_type=3`, {
     method: "POST",
     headers: goodHeaders(),
     body: JSON.stringify({ local_token_list: [] }),
