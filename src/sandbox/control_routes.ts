@@ -153,7 +153,7 @@ export function controlRoutes(core: SandboxCore): Hono {
       if (v !== undefined) opts[key] = v;
     }
     if (body.scanOnly === true) opts.scanOnly = true;
-    return c.json(await core.confirm(opts));
+    return c.json(await core.logins.confirm(opts));
   });
 
   app.post("/inject", async (c) => {

@@ -14,7 +14,8 @@
 import { Hono } from "hono";
 import type { Context } from "hono";
 import type { FaultEndpoint, SandboxFault } from "./types.ts";
-import { type BotRecord, type CdnResult, SandboxCore, type WireBody } from "./sandbox_core.ts";
+import { type BotRecord, SandboxCore, type WireBody } from "./sandbox_core.ts";
+import type { CdnResult } from "./cdn_store.ts";
 import { wireJson } from "./wire_json.ts";
 
 const JSON_TYPE = { "content-type": "application/json; charset=utf-8" };
@@ -248,7 +249,7 @@ export function ilinkRoutes(core: SandboxCore): Hono {
       } else {
         checkAppHeaders(core, c, ep);
       }
-      return wireResponse(c, core.createQr(localTokens));
+      return wireResponse(c, core.logins.create(localTokens));
     }),
   );
 
@@ -262,7 +263,7 @@ export function ilinkRoutes(core: SandboxCore): Hono {
         core.violate(ep, "missing_qrcode", "query parameter qrcode is required");
         return wireResponse(c, { ret: -1, errmsg: "invalid arguments" });
       }
-      return wireResponse(c, core.qrStatus(qrcode, c.req.query("verify_code")));
+      return wireResponse(c, core.logins.status(qrcode, c.req.query("verify_code")));
     }),
   );
 
@@ -428,7 +429,7 @@ export function cdnRoutes(core: SandboxCore): Hono {
         return c.text(message, 400, { "x-error-message": message });
       }
       const body = new Uint8Array(await c.req.arrayBuffer());
-      return cdnResponse(c, core.cdnUpload(query, body));
+      return cdnResponse(c, core.cdn.upload(query, body));
     }),
   );
 
@@ -441,7 +442,7 @@ export function cdnRoutes(core: SandboxCore): Hono {
         const message = "malformed percent-encoding in the query";
         return c.text(message, 400, { "x-error-message": message });
       }
-      return cdnResponse(c, core.cdnDownload(query.get("encrypted_query_param")));
+      return cdnResponse(c, core.cdn.download(query.get("encrypted_query_param")));
     }),
   );
 

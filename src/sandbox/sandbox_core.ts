@@ -1,8 +1,10 @@
 /**
- * The sandbox's state and rules, independent of HTTP: QR logins, bots, the inbound queue and
- * cursors, context tokens with window and quota (spec §6.4), upload slots and the CDN blob store,
- * what the bots sent, recorded violations and armed faults. Both the iLink routes and the control
- * API call into {@linkcode SandboxCore}; the TypeScript `Sandbox` object calls the same methods.
+ * The sandbox's state and rules, independent of HTTP: bots and their sessions, the inbound queue
+ * and cursors, the rules of `sendmessage`, what the bots sent, recorded violations and notes.
+ * Its parts live beside it: QR logins (`qr_logins.ts`), context tokens with their window and
+ * quota (`context_tokens.ts`, spec §6.4), upload slots and the CDN blob store (`cdn_store.ts`),
+ * armed faults and request counts (`fault_board.ts`). Both the iLink routes and the control API
+ * call into {@linkcode SandboxCore}; the TypeScript `Sandbox` object calls the same methods.
  *
  * Wire data stays in the protocol's snake_case here; this module deliberately does not import the
  * project's protocol client or models, so the sandbox is an independent check of them.
@@ -16,13 +18,11 @@ import {
   decryptAesEcb,
   encodeAesKeyForSend,
   encodeAesKeyRaw,
-  encryptAesEcb,
   md5Hex,
   toHex,
 } from "../crypto/mod.ts";
 import type {
   ConfirmedLogin,
-  ConfirmLoginOptions,
   InjectMessage,
   SandboxFault,
   SandboxSnapshot,
@@ -32,14 +32,16 @@ import type {
 } from "./types.ts";
 import { ContextTokens } from "./context_tokens.ts";
 import { FaultBoard } from "./fault_board.ts";
+import { CdnStore } from "./cdn_store.ts";
+import { QrLogins } from "./qr_logins.ts";
 import { WakeList } from "./wake_list.ts";
 import {
   base64,
   fromBase64Text,
   jsonDepth,
-  opaqueToken,
   randomBytes,
   randomHex,
+  type WireBody,
   wireJson,
 } from "./wire_json.ts";
 
@@ -57,8 +59,7 @@ export interface CoreOptions {
   log?: (line: string) => void;
 }
 
-/** A JSON-ready response body (bigints are written as JSON numbers by `wireJson`). */
-export type WireBody = Record<string, unknown>;
+export type { WireBody } from "./wire_json.ts";
 
 /** Text limit of one TEXT item in UTF-8 bytes (spec §4.6.3). */
 export const TEXT_LIMIT_BYTES = 16384;
@@ -71,9 +72,6 @@ const VIOLATION_CAP = 5000;
 
 /** Deepest JSON nesting `injectMessage` accepts in `items` (and `/inject` in its body). */
 export const INJECT_MAX_DEPTH = 64;
-
-/** How long `confirmLogin` waits for a QR login to appear. */
-const CONFIRM_WAIT_MS = 10_000;
 
 /** `getuploadurl.media_type` expected for each item type (spec §4.1: two numberings). */
 const UPLOAD_TYPE_OF_ITEM: Record<number, number> = { 2: 1, 5: 2, 4: 3, 3: 4 };
@@ -88,22 +86,6 @@ const MEDIA_ITEM_KEY: Record<number, string> = {
 
 const SESSION_TIMEOUT = "session timeout";
 const encoder = new TextEncoder();
-
-interface QrSession {
-  qrcode: string;
-  createdAt: number;
-  status: "wait" | "scaned" | "confirmed" | "binded" | "blocked" | "expired";
-  redirectIssued: boolean;
-  login?: ConfirmedLogin;
-  /** Tokens the client still holds (`local_token_list`), for `binded_redirect`. */
-  localTokens: string[];
-  /** Pairing code the operator must type, while one is pending. */
-  verifyCode?: string;
-  verifyFailures: number;
-}
-
-/** Wrong pairing codes accepted before `verify_code_blocked`. */
-const VERIFY_ATTEMPTS = 3;
 
 /**
  * One entry of a bot's inbound queue, already serialised: a message is written once when it is
@@ -163,36 +145,6 @@ export interface BotRecord {
   chat: ChatEvent[];
 }
 
-interface MediaRecord {
-  cipher: Uint8Array;
-  key: Uint8Array;
-  md5: string;
-  rawsize: number;
-  botId: string;
-  user: string;
-  mediaType: number;
-}
-
-interface UploadSlot {
-  id: string;
-  param: string;
-  filekey: string;
-  key: Uint8Array;
-  rawsize: number;
-  rawMd5: string;
-  filesize: number;
-  mediaType: number;
-  botId: string;
-  to: string;
-}
-
-/** Result of a CDN request, turned into an HTTP response by the route. */
-export interface CdnResult {
-  status: number;
-  headers: Record<string, string>;
-  body?: Uint8Array | string;
-}
-
 /** Decoded media kept for the phone page and `sent()`. */
 export interface StoredMedia {
   bytes: Uint8Array;
@@ -233,6 +185,10 @@ export class SandboxCore {
   readonly options: CoreOptions;
   /** Armed faults and request counts. */
   readonly faults: FaultBoard;
+  /** Upload slots and stored media. */
+  readonly cdn: CdnStore = new CdnStore();
+  /** QR login sessions. */
+  readonly logins: QrLogins;
   /** API base without a trailing slash, set once the server listens. */
   baseUrl = "http://127.0.0.1";
   /** CDN base without a trailing slash. */
@@ -240,13 +196,8 @@ export class SandboxCore {
   /** Aborted by {@linkcode SandboxCore.close}; every held request listens to it. */
   readonly closing: AbortController = new AbortController();
 
-  #qrs = new Map<string, QrSession>();
-  #qrWake = new WakeList();
   #bots = new Map<string, BotRecord>();
   #botsByToken = new Map<string, BotRecord>();
-  #media = new Map<string, MediaRecord>();
-  #slots = new Map<string, UploadSlot>();
-  #slotsById = new Map<string, UploadSlot>();
   #sent: SentRecord[] = [];
   #storedMedia = new Map<string, StoredMedia>();
   #violations: Violation[] = [];
@@ -257,6 +208,18 @@ export class SandboxCore {
   constructor(options: CoreOptions) {
     this.options = options;
     this.faults = new FaultBoard(options.connectionFaults);
+    this.logins = new QrLogins(options, {
+      baseUrl: () => this.baseUrl,
+      host: () => this.host,
+      boundBot: (tokens, userId) => {
+        const bot = tokens.map((t) => this.#botsByToken.get(t)).find((b) =>
+          b !== undefined && b.userId === userId && this.expiredBody(b) === undefined
+        );
+        return bot && { botId: bot.botId, token: bot.token, userId: bot.userId };
+      },
+      addBot: (login) => this.#addBot(login),
+      closing: this.closing.signal,
+    });
   }
 
   /**
@@ -315,149 +278,6 @@ export class SandboxCore {
    */
   async hang(): Promise<void> {
     await new WakeList().wait(Infinity, this.closing.signal);
-  }
-
-  // ---------------------------------------------------------------- QR login
-
-  /** Creates a QR login session (`get_bot_qrcode`); `localTokens` is the `local_token_list`. */
-  createQr(localTokens: string[] = []): WireBody {
-    const qrcode = randomHex(16);
-    this.#qrs.set(qrcode, {
-      qrcode,
-      createdAt: Date.now(),
-      status: "wait",
-      redirectIssued: false,
-      localTokens,
-      verifyFailures: 0,
-    });
-    this.#qrWake.wake();
-    return { ret: 0, qrcode, qrcode_img_content: this.qrUrl(qrcode) };
-  }
-
-  /** The URL encoded in the QR image: the phone page, focused on this login. */
-  qrUrl(qrcode: string): string {
-    return `${this.baseUrl}/phone?qrcode=${encodeURIComponent(qrcode)}`;
-  }
-
-  #refreshQr(s: QrSession): void {
-    if (
-      (s.status === "wait" || s.status === "scaned") &&
-      Date.now() - s.createdAt > this.options.qrTtlMs
-    ) {
-      s.status = "expired";
-    }
-  }
-
-  /**
-   * Answers `get_qrcode_status`. Unknown codes read as expired, so clients fetch a new one.
-   * `verifyCode` is the `verify_code` query parameter, if any.
-   */
-  qrStatus(qrcode: string, verifyCode?: string): WireBody {
-    const s = this.#qrs.get(qrcode);
-    if (!s) return { ret: 0, status: "expired" };
-    this.#refreshQr(s);
-    if (s.status === "blocked") return { ret: 0, status: "verify_code_blocked" };
-    if (s.verifyCode !== undefined && s.status !== "expired") {
-      if (verifyCode === s.verifyCode) {
-        s.verifyCode = undefined;
-      } else {
-        if (verifyCode !== undefined && ++s.verifyFailures >= VERIFY_ATTEMPTS) {
-          s.status = "blocked";
-          return { ret: 0, status: "verify_code_blocked" };
-        }
-        return { ret: 0, status: "need_verifycode" };
-      }
-    }
-    if (s.status === "binded") return { ret: 0, status: "binded_redirect" };
-    if (
-      this.options.redirect && !s.redirectIssued &&
-      (s.status === "scaned" || s.status === "confirmed")
-    ) {
-      s.redirectIssued = true;
-      return { ret: 0, status: "scaned_but_redirect", redirect_host: this.host };
-    }
-    if (s.status === "confirmed" && s.login) {
-      return {
-        ret: 0,
-        status: "confirmed",
-        bot_token: s.login.token,
-        ilink_bot_id: s.login.botId,
-        baseurl: this.baseUrl,
-        ilink_user_id: s.login.userId,
-      };
-    }
-    return { ret: 0, status: s.status };
-  }
-
-  #pendingQr(qrcode?: string): QrSession | undefined {
-    if (qrcode !== undefined) {
-      const s = this.#qrs.get(qrcode);
-      if (s) this.#refreshQr(s);
-      return s;
-    }
-    let newest: QrSession | undefined;
-    for (const s of this.#qrs.values()) {
-      this.#refreshQr(s);
-      if (s.status === "wait" || s.status === "scaned") newest = s;
-    }
-    return newest;
-  }
-
-  /** Scans and (unless `scanOnly`) confirms a QR login; waits up to 10 s for one to appear. */
-  async confirm(opts: ConfirmLoginOptions = {}): Promise<ConfirmedLogin> {
-    const deadline = Date.now() + CONFIRM_WAIT_MS;
-    let s = this.#pendingQr(opts.qrcode);
-    while (!s && opts.qrcode === undefined && Date.now() < deadline) {
-      const reason = await this.#qrWake.wait(deadline - Date.now(), this.closing.signal);
-      if (reason === "abort") break;
-      s = this.#pendingQr();
-    }
-    if (!s) {
-      throw new Error(
-        opts.qrcode === undefined
-          ? "Cannot confirm login: no pending QR login (call get_bot_qrcode first)"
-          : `Cannot confirm login: unknown QR code "${opts.qrcode}"`,
-      );
-    }
-    if (s.status === "expired") {
-      throw new Error(`Cannot confirm login: QR code "${s.qrcode}" has expired`);
-    }
-    if (s.status === "blocked" || s.status === "binded" || s.status === "confirmed") {
-      if (!s.login) throw new Error(`Cannot confirm login: QR code "${s.qrcode}" is closed`);
-      return { ...s.login };
-    }
-    if (opts.verifyCode !== undefined) {
-      if (!/^\d+$/.test(opts.verifyCode)) {
-        throw new TypeError("Cannot confirm login: verifyCode must be decimal digits");
-      }
-      s.verifyCode = opts.verifyCode;
-      s.verifyFailures = 0;
-    }
-    if (!s.login) {
-      const botId = `${randomHex(6)}@im.bot`;
-      s.login = {
-        botId,
-        token: `${botId}:${randomHex(20)}`,
-        userId: opts.userId ?? `u_${randomHex(8)}@im.wechat`,
-      };
-    } else if (opts.userId !== undefined) {
-      s.login.userId = opts.userId;
-    }
-    if (s.status === "wait") s.status = "scaned";
-    if (opts.scanOnly) return { ...s.login };
-    // The client still holds a valid token of this user's bot: no duplicate bot (spec §3.2).
-    const userId = s.login.userId;
-    const bound = s.localTokens.map((t) => this.#botsByToken.get(t)).find((b) =>
-      b !== undefined && b.userId === userId && this.expiredBody(b) === undefined
-    );
-    if (bound) {
-      s.status = "binded";
-      s.login = { botId: bound.botId, token: bound.token, userId: bound.userId };
-    } else {
-      s.status = "confirmed";
-      this.#addBot(s.login);
-    }
-    return { ...s.login };
   }
 
   #addBot(login: ConfirmedLogin): void {
@@ -586,14 +406,7 @@ export class SandboxCore {
     bot: BotRecord,
     user: string,
   ): { token: string; key: Uint8Array; cipher: Uint8Array; media: WireBody } {
-    const key = randomBytes(16);
-    const cipher = encryptAesEcb(bytes, key);
-    const token = opaqueToken();
-    this.#media.set(token, {
-      cipher,
-      key,
-      md5: md5Hex(bytes),
-      rawsize: bytes.length,
+    const { token, key, cipher } = this.cdn.storeInbound(bytes, {
       botId: bot.botId,
       user,
       mediaType,
@@ -1024,7 +837,7 @@ export class SandboxCore {
       );
     }
     const token = asString(m.encrypt_query_param) ?? "";
-    const rec = this.#media.get(token);
+    const rec = this.cdn.media(token);
     if (!rec) {
       this.violate(
         ep,
@@ -1151,9 +964,7 @@ export class SandboxCore {
       this.violate(ep, "bad_upload_aeskey", "aeskey must be the key as 32 hex chars", bot.botId);
       return { ret: -2, errmsg: "invalid aeskey" };
     }
-    const slot: UploadSlot = {
-      id: randomHex(8),
-      param: opaqueToken(),
+    const slot = this.cdn.openSlot({
       filekey,
       key: decodeAesKey(aeskey),
       rawsize,
@@ -1162,9 +973,7 @@ export class SandboxCore {
       mediaType,
       botId: bot.botId,
       to,
-    };
-    this.#slots.set(slot.param, slot);
-    this.#slotsById.set(slot.id, slot);
+    });
     const answer: WireBody = { ret: 0, upload_param: slot.param, thumb_upload_param: "" };
     if (this.options.uploadFullUrl) {
       answer.upload_full_url = `${this.cdnBaseUrl}/upload?slot=${slot.id}&filekey=${
@@ -1172,69 +981,6 @@ export class SandboxCore {
       }`;
     }
     return answer;
-  }
-
-  /**
-   * Handles `POST /c2c/upload`: `query` holds the raw (still percent-encoded) parameters, so
-   * unencoded `+`, `/` and `=` can be spotted (a `+` would otherwise read as a space).
-   */
-  cdnUpload(query: Map<string, string>, body: Uint8Array): CdnResult {
-    const reject = (message: string): CdnResult => ({
-      status: 400,
-      headers: { "x-error-message": message },
-      body: message,
-    });
-    const slotId = query.get("slot");
-    let slot = slotId !== undefined ? this.#slotsById.get(slotId) : undefined;
-    if (!slot) {
-      const param = query.get("encrypted_query_param");
-      if (param === undefined) return reject("missing encrypted_query_param");
-      slot = this.#slots.get(param);
-    }
-    if (!slot) return reject("unknown upload slot");
-    const filekey = query.get("filekey");
-    if (filekey !== undefined && filekey !== slot.filekey) {
-      return reject("filekey does not match the upload slot");
-    }
-    if (body.length !== slot.filesize) {
-      return reject(`body length ${body.length} does not match filesize ${slot.filesize}`);
-    }
-    let plain: Uint8Array;
-    try {
-      plain = decryptAesEcb(body, slot.key);
-    } catch {
-      return reject("cannot decrypt the body with the registered aeskey");
-    }
-    if (plain.length !== slot.rawsize) {
-      return reject(`decrypted size ${plain.length} does not match rawsize ${slot.rawsize}`);
-    }
-    const md5 = md5Hex(plain);
-    if (md5 !== slot.rawMd5) return reject("md5 of the decrypted body does not match rawfilemd5");
-    const token = opaqueToken();
-    this.#media.set(token, {
-      cipher: body,
-      key: slot.key,
-      md5,
-      rawsize: plain.length,
-      botId: slot.botId,
-      user: slot.to,
-      mediaType: slot.mediaType,
-    });
-    return { status: 200, headers: { "x-encrypted-param": token } };
-  }
-
-  /** Handles `GET /c2c/download`: the stored ciphertext for a download token. */
-  cdnDownload(token: string | undefined): CdnResult {
-    const rec = token !== undefined ? this.#media.get(token) : undefined;
-    if (!rec) {
-      const message = token === undefined ? "missing encrypted_query_param" : "unknown media";
-      return { status: 404, headers: { "x-error-message": message }, body: message };
-    }
-    return {
-      status: 200,
-      headers: { "content-type": "application/octet-stream" },
-      body: rec.cipher,
-    };
   }
 
   // ---------------------------------------------------------------- typing and presence
@@ -1337,18 +1083,7 @@ export class SandboxCore {
 
   /** A summary without secrets. */
   snapshot(): SandboxSnapshot {
-    const pendingLogins: SandboxSnapshot["pendingLogins"] = [];
-    for (const s of this.#qrs.values()) {
-      this.#refreshQr(s);
-      if (s.status === "wait" || s.status === "scaned") {
-        pendingLogins.push({
-          qrcode: s.qrcode,
-          status: s.status,
-          createdAt: s.createdAt,
-          url: this.qrUrl(s.qrcode),
-        });
-      }
-    }
+    const pendingLogins = this.logins.pending();
     const faults: SandboxSnapshot["faults"] = this.faults.armed();
     return {
       baseUrl: this.baseUrl,
@@ -1371,12 +1106,10 @@ export class SandboxCore {
   /** Forgets everything; held long polls of removed bots answer -14. */
   reset(): void {
     const bots = [...this.#bots.values()];
-    this.#qrs.clear();
+    this.logins.clear();
     this.#bots.clear();
     this.#botsByToken.clear();
-    this.#media.clear();
-    this.#slots.clear();
-    this.#slotsById.clear();
+    this.cdn.clear();
     this.#sent = [];
     this.#storedMedia.clear();
     this.#violations = [];

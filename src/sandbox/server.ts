@@ -182,7 +182,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     phoneUrl: `${core.baseUrl}/phone`,
     requiresControlToken: options.controlToken !== undefined,
     connectionFaults,
-    confirmLogin: (opts) => core.confirm(opts),
+    confirmLogin: (opts) => core.logins.confirm(opts),
     injectMessage: (msg) => later(() => core.inject(msg)),
     injectRaw: (json, opts) => later(() => core.injectRaw(json, opts?.botId)),
     sent: (filter) => later(() => core.sent(filter)),

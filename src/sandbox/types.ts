@@ -20,9 +20,12 @@ export interface SandboxOptions {
    * announces. Default 35 000 like the real server; tests use a few hundred milliseconds.
    */
   longPollMs?: number;
-  /** Reply window after the user's last message (spec §6.4). Default 24 h. */
+  /**
+   * How long each context token stays valid, counted from its own message (spec §6.4). Default
+   * 24 h. A newer message of the same user does not shorten it.
+   */
   windowMs?: number;
-  /** Bot messages allowed per inbound user message (spec §6.4). Default 10. */
+  /** Replies each context token allows (spec §6.4). Default 10. */
   quota?: number;
   /** Lifetime of a QR login before `get_qrcode_status` answers `expired`. Default 5 minutes. */
   qrTtlMs?: number;

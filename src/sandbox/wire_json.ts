@@ -4,6 +4,9 @@
  * @module
  */
 
+/** A JSON-ready response body (bigints are written as JSON numbers by {@linkcode wireJson}). */
+export type WireBody = Record<string, unknown>;
+
 // `JSON.rawJSON` (V8 ≥ 11.4) is not in TypeScript's lib yet; it lets a bigint be written as a bare
 // JSON number without the precision loss of going through a float.
 const rawJson = (JSON as unknown as { rawJSON(text: string): unknown }).rawJSON;
