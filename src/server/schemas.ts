@@ -87,13 +87,14 @@ export const inputs = {
   sessions: z.object({}),
   login: z.object({
     session_name: z.string().default("").describe(
-      "Session to log in (default: the default session).",
+      "Session to log in (default: the login in progress when exactly one is, else the default " +
+        "session).",
     ),
     timeout: timeoutSeconds(30, 120).describe(
       "While a login is pending: seconds to wait for its status to change (default 30).",
     ),
     force: z.boolean().default(false).describe(
-      "Drop any pending login (or an existing login) and start a fresh QR code.",
+      "Drop this session's pending login (or its existing login) and start a fresh QR code.",
     ),
   }),
   logout: z.object({

@@ -23,6 +23,7 @@ import type { ToolInput, ToolName, ToolOutput } from "./schemas.ts";
 import { ToolError, toToolError } from "./tool_errors.ts";
 import { DESCRIPTIONS, READ_ONLY } from "./tool_catalog.ts";
 import { parseTime } from "../input/mod.ts";
+import { LoginFlows } from "./login_flow.ts";
 
 export { ToolError, type ToolErrorKind, toToolError } from "./tool_errors.ts";
 export type {
@@ -176,7 +177,7 @@ const RECENT_LIMIT = 1000;
  */
 export function createToolRegistry(context: ToolContext): ToolRegistry {
   const recent = new Map<string, Message>();
-  const login = new LoginFlow(context);
+  const login = new LoginFlows(context.backend);
 
   const remember = (messages: Message[]) => {
     for (const message of messages) {
@@ -460,146 +461,4 @@ export function parseHistoryFilters(input: ToolInput<"history">): HistoryFilters
   }
   if (input.text_contains) filters.textContains = input.text_contains;
   return filters;
-}
-
-type LoginOutput = ToolOutput<"login">;
-type LoginStatus = LoginOutput["status"];
-
-interface PendingLogin {
-  session: string;
-  status: LoginStatus;
-  qrUrl?: string;
-  botId?: string;
-  failure?: string;
-  /** Bumped on every change; a waiting call returns once it differs from what it last reported. */
-  version: number;
-  abort: AbortController;
-  changed: PromiseWithResolvers<void>;
-}
-
-/**
- * The stateful QR login behind the `login` tool. The backend's login runs in the background; tool
- * calls only read its state, so an agent can show the QR URL and come back for the result.
- */
-class LoginFlow {
-  #context: ToolContext;
-  #pending?: PendingLogin;
-  #reported = -1;
-
-  constructor(context: ToolContext) {
-    this.#context = context;
-  }
-
-  async step(input: ToolInput<"login">): Promise<LoginOutput> {
-    const backend = await this.#context.backend();
-    const requested = input.session_name || undefined;
-    let pending = this.#pending;
-    if (pending && requested && requested !== pending.session) {
-      // A login for another session replaces the pending one.
-      this.cancel();
-      pending = undefined;
-    }
-    if (pending && input.force) {
-      this.cancel();
-      pending = undefined;
-    }
-    if (!pending) {
-      const session = requested ?? await backend.defaultSessionName();
-      if (!input.force) {
-        const current = (await backend.sessions()).find((s) => s.name === session);
-        if (current?.connected && current.botId) {
-          return {
-            status: "confirmed",
-            session,
-            bot_id: current.botId,
-            message: `Session "${session}" is already logged in; pass force=true to log in again.`,
-          };
-        }
-      }
-      pending = this.#start(backend, session);
-      // The first call returns as soon as a QR code is there (or the login ended).
-      await this.#waitForChange(pending, -1, 20_000);
-    } else {
-      await this.#waitForChange(pending, this.#reported, input.timeout * 1000);
-    }
-    return this.#report(pending);
-  }
-
-  cancel(): void {
-    const pending = this.#pending;
-    this.#pending = undefined;
-    this.#reported = -1;
-    if (pending && (pending.status === "pending" || pending.status === "scanned")) {
-      pending.abort.abort();
-    }
-  }
-
-  #start(backend: ToolBackend, session: string): PendingLogin {
-    const pending: PendingLogin = {
-      session,
-      status: "pending",
-      version: -1,
-      abort: new AbortController(),
-      changed: Promise.withResolvers<void>(),
-    };
-    const update = (change: Partial<PendingLogin>) => {
-      Object.assign(pending, change);
-      pending.version++;
-      const { resolve } = pending.changed;
-      pending.changed = Promise.withResolvers<void>();
-      resolve();
-    };
-    this.#pending = pending;
-    this.#reported = -1;
-    backend.login(session === "" ? undefined : session, {
-      onQr: (url) => update({ qrUrl: url, status: "pending" }),
-      onScanned: () => update({ status: "scanned" }),
-    }, pending.abort.signal).then(
-      (bot) => update({ status: "confirmed", botId: bot.botId, session: bot.session }),
-      (error) => {
-        if (pending.abort.signal.aborted) return;
-        update({ status: "expired", failure: toToolError(error).message });
-      },
-    );
-    return pending;
-  }
-
-  async #waitForChange(pending: PendingLogin, seen: number, timeoutMs: number): Promise<void> {
-    if (pending.version !== seen) return;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<void>((resolve) => timer = setTimeout(resolve, timeoutMs));
-    try {
-      await Promise.race([pending.changed.promise, timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
-  #report(pending: PendingLogin): LoginOutput {
-    this.#reported = pending.version;
-    const out: LoginOutput = { status: pending.status, session: pending.session, message: "" };
-    switch (pending.status) {
-      case "pending":
-        if (pending.qrUrl) out.qr_url = pending.qrUrl;
-        out.message = pending.qrUrl
-          ? "Open qr_url and scan the code with WeChat, then call login again."
-          : "Waiting for a QR code; call login again.";
-        break;
-      case "scanned":
-        out.message = "QR code scanned; waiting for confirmation on the phone.";
-        break;
-      case "confirmed":
-        if (pending.botId) out.bot_id = pending.botId;
-        out.message = "Login successful.";
-        break;
-      case "expired":
-        out.message = `${pending.failure ?? "The QR code expired"}. Call login again.`;
-        break;
-    }
-    if (pending.status === "confirmed" || pending.status === "expired") {
-      if (this.#pending === pending) this.#pending = undefined;
-      this.#reported = -1;
-    }
-    return out;
-  }
 }
