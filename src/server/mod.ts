@@ -28,7 +28,9 @@ import denoJson from "../../deno.json" with { type: "json" };
 import type { ToolContext, ToolRegistry } from "./tools.ts";
 import type { ServerInfo } from "./mcp.ts";
 import type { WeiLinkBackend } from "./backend.ts";
+import type { FileAccessPolicy } from "../input/mod.ts";
 import { assertSafeBind } from "./http_guard.ts";
+import { resolveBasePath } from "../client/data_dir.ts";
 import { startupMark } from "./startup_trace.ts";
 
 /** MCP transport names; `http` is an alias of `streamable-http`. */
@@ -46,6 +48,13 @@ export interface ServeOptions {
   basePath?: string;
   /** Bearer token HTTP clients must send (default: env `WEILINK_MCP_TOKEN`). */
   token?: string;
+  /**
+   * Folders (or files) the `send` tool may read. Default: the working directory (unless it is `/`
+   * or the home directory). `<data dir>/downloads` is always readable. See `src/input/file_access.ts`.
+   */
+  allowRead?: readonly string[];
+  /** Extra folders `download` may write into; `<data dir>/downloads` is always writable. */
+  allowWrite?: readonly string[];
   /** Also start the admin panel (accepted for forward compatibility; not served yet). */
   admin?: boolean;
   /** Port of the admin panel (accepted for forward compatibility). */
@@ -98,7 +107,8 @@ export async function serveMcp(options: ServeOptions = {}): Promise<ServerHandle
     startupMark("serving MCP on stdio");
     // Keep stdout for JSON-RPC even if a dependency logs with console.log.
     routeConsoleToStderr();
-    const runtime = createRuntime(options);
+    const files = await createFilePolicy(options);
+    const runtime = createRuntime(options, files);
     // Only the SDK and the zod-free tool catalog stand between start and the first answers: the
     // registry, its zod schemas, the client and its store load once the client has finished the
     // handshake (or on the first tool call, whichever comes first).
@@ -123,7 +133,8 @@ export async function serveMcp(options: ServeOptions = {}): Promise<ServerHandle
   }
 
   const http = resolveHttp(options);
-  const runtime = createRuntime(options);
+  const files = await createFilePolicy(options);
+  const runtime = createRuntime(options, files);
   const [{ createMcpHttpRoutes }, { guard, allowedHostNames }, { Hono }] = await Promise.all([
     import("./mcp_http.ts"),
     import("./http_guard.ts"),
@@ -160,7 +171,8 @@ export async function serveMcp(options: ServeOptions = {}): Promise<ServerHandle
  */
 export async function serveOpenApi(options: ServeOptions = {}): Promise<ServerHandle> {
   const http = resolveHttp(options);
-  const runtime = createRuntime(options);
+  const files = await createFilePolicy(options);
+  const runtime = createRuntime(options, files);
   const [{ createOpenApiApp }, { guard, allowedHostNames }, registry] = await Promise.all([
     import("./openapi.ts"),
     import("./http_guard.ts"),
@@ -199,6 +211,19 @@ function resolveHttp(options: ServeOptions): HttpSettings {
   return token ? { host, port, token } : { host, port };
 }
 
+/** The file-access policy of the tools, its explicit roots checked; its notice printed. */
+async function createFilePolicy(options: ServeOptions): Promise<FileAccessPolicy> {
+  const { FileAccessPolicy } = await import("../input/mod.ts");
+  const files = new FileAccessPolicy({
+    dataDir: resolveBasePath(options.basePath),
+    ...(options.allowRead ? { allowRead: options.allowRead } : {}),
+    ...(options.allowWrite ? { allowWrite: options.allowWrite } : {}),
+  });
+  await files.assertRootsExist();
+  if (files.notice) warn(options, files.notice);
+  return files;
+}
+
 interface Runtime {
   /** The tool registry, built on first need (it loads the zod schemas). */
   registry(): Promise<ToolRegistry>;
@@ -208,7 +233,7 @@ interface Runtime {
 }
 
 /** The registry over a lazily opened client, shared by all connections of one server. */
-function createRuntime(options: ServeOptions): Runtime {
+function createRuntime(options: ServeOptions, files: FileAccessPolicy): Runtime {
   let opened: Promise<WeiLinkBackend> | undefined;
   let built: Promise<ToolRegistry> | undefined;
   let closed: Promise<void> | undefined;
@@ -230,10 +255,7 @@ function createRuntime(options: ServeOptions): Runtime {
       return backend;
     });
   };
-  const context: ToolContext = {
-    backend: open,
-    downloadDir: `${options.basePath ?? defaultHome()}/downloads`,
-  };
+  const context: ToolContext = { backend: open, files };
   const registry = () => {
     if (closed) return refuseClosed();
     return built ??= import("./tools.ts").then(({ createToolRegistry }) => {
@@ -261,13 +283,6 @@ function createRuntime(options: ServeOptions): Runtime {
       })();
     },
   };
-}
-
-function defaultHome(): string {
-  const home = readEnv("WEILINK_HOME");
-  if (home) return home;
-  const user = readEnv("HOME") ?? readEnv("USERPROFILE") ?? ".";
-  return `${user}/.weilink`;
 }
 
 function readEnv(name: string): string | undefined {
@@ -329,6 +344,12 @@ async function listen(
 
 function banner(options: ServeOptions, line: string): void {
   if (options.banner === false || options.logLevel === "silent") return;
+  console.error(line);
+}
+
+/** A warning on stderr, shown unless logging is `error` or `silent`. */
+function warn(options: ServeOptions, line: string): void {
+  if (options.logLevel === "silent" || options.logLevel === "error") return;
   console.error(line);
 }
 

@@ -53,18 +53,27 @@ export const inputs = {
   send: z.object({
     to: z.string().min(1).describe("Recipient user id, e.g. xxx@im.wechat."),
     text: z.string().default("").describe("Text to send."),
-    image_path: z.string().default("").describe("Local path of an image to send."),
-    file_path: z.string().default("").describe("Local path of a file attachment to send."),
+    image_path: z.string().default("").describe(
+      "Local path of an image to send (in a folder the server may read).",
+    ),
+    file_path: z.string().default("").describe(
+      "Local path of a file attachment to send (in a folder the server may read).",
+    ),
     file_name: z.string().default("").describe(
       "Name shown for the file attachment (default: the file's own name).",
     ),
-    video_path: z.string().default("").describe("Local path of a video to send."),
-    voice_path: z.string().default("").describe("Local path of a voice clip to send."),
+    video_path: z.string().default("").describe(
+      "Local path of a video to send (in a folder the server may read).",
+    ),
+    voice_path: z.string().default("").describe(
+      "Local path of a voice clip to send (in a folder the server may read).",
+    ),
   }),
   download: z.object({
     message_id: z.string().min(1).describe("Id of a received media message (from recv/history)."),
     save_dir: z.string().default("").describe(
-      "Folder to save into (default: the downloads folder of the data directory).",
+      "Folder to save into, created if missing (default: the downloads folder of the data " +
+        "directory). Must be inside a folder the server may write.",
     ),
   }),
   history: z.object({

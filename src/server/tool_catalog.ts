@@ -64,9 +64,18 @@ export const DESCRIPTIONS: Readonly<Record<ToolName, string>> = {
   send: "Send a WeChat message to a user: text and/or media read from local files " +
     "(image, file, video, voice). Each part is sent as its own message. A bot can only reply " +
     "to users who wrote to it in the last 24 hours, at most 10 times per user message; " +
-    "`remaining` tells how many replies are left.",
-  download: "Save the media (image, voice, file or video) of a received message to a local " +
-    "file and return its path.",
+    "`remaining` tells how many replies are left. Local files: only regular files of at most " +
+    "100 MiB, and only from the folders the server allows reading (by default its working " +
+    "directory and the downloads folder of its data directory, where `download` saves; the " +
+    "server's owner allows others with --allow-read). Relative paths are relative to the " +
+    "server's working directory; symbolic links are resolved before the check. Other paths " +
+    "fail with a `forbidden` error naming the allowed folders.",
+  download: "Save the media (image, voice, file or video) of a received message to a new " +
+    "local file and return its path. Saves into the downloads folder of the data directory " +
+    "unless `save_dir` names a folder the server allows writing (its owner allows folders with " +
+    "--allow-write); other folders fail with a `forbidden` error. The sender's file name is " +
+    "sanitised (no folders, control characters or reserved names) and an existing file is " +
+    "never overwritten: the new one gets a ' (1)' style suffix.",
   history: "Search stored messages (received and sent), newest first, by user, bot, type, " +
     "direction, time range or text.",
   sessions: "List the bot sessions with their bot id, connection state and which one is the " +

@@ -22,7 +22,7 @@ import {
 import type { ToolInput, ToolName, ToolOutput } from "./schemas.ts";
 import { ToolError, toToolError } from "./tool_errors.ts";
 import { DESCRIPTIONS, READ_ONLY } from "./tool_catalog.ts";
-import { parseTime } from "../input/mod.ts";
+import { type FileAccessPolicy, mediaFileName, parseTime, writeUniqueFile } from "../input/mod.ts";
 import { LoginFlows } from "./login_flow.ts";
 
 export { ToolError, type ToolErrorKind, toToolError } from "./tool_errors.ts";
@@ -128,8 +128,11 @@ export interface ToolBackend {
 export interface ToolContext {
   /** The backend, opened on first use. */
   backend(): Promise<ToolBackend>;
-  /** Folder for downloads when `save_dir` is empty. */
-  readonly downloadDir: string;
+  /**
+   * Which local files `send` may read and where `download` may write (the default folder for
+   * downloads is its `downloadDir`).
+   */
+  readonly files: FileAccessPolicy;
 }
 
 /** A tool: metadata, schemas and handler. */
@@ -202,14 +205,15 @@ export function createToolRegistry(context: ToolContext): ToolRegistry {
 
     async send(input) {
       const content: SendContent = {};
+      const { files } = context;
       if (input.text) content.text = input.text;
-      if (input.image_path) content.image = await readInput(input.image_path, "Image");
+      if (input.image_path) content.image = await files.readFile(input.image_path, "image");
       if (input.file_path) {
-        content.file = await readInput(input.file_path, "File");
+        content.file = await files.readFile(input.file_path, "file");
         content.fileName = input.file_name || baseName(input.file_path);
       }
-      if (input.video_path) content.video = await readInput(input.video_path, "Video");
-      if (input.voice_path) content.voice = await readInput(input.voice_path, "Voice");
+      if (input.video_path) content.video = await files.readFile(input.video_path, "video");
+      if (input.voice_path) content.voice = await files.readFile(input.voice_path, "voice");
       if (Object.keys(content).length === 0) {
         throw new ToolError(
           "bad_request",
@@ -247,11 +251,10 @@ export function createToolRegistry(context: ToolContext): ToolRegistry {
       if (!message.image && !message.voice && !message.file && !message.video) {
         throw new ToolError("bad_request", `Message "${message_id}" has no media to download`);
       }
+      // The folder is checked (and made) first: a refused save_dir costs no download.
+      const dir = await context.files.writableDir(save_dir);
       const data = await backend.download(message);
-      const dir = save_dir || context.downloadDir;
-      await Deno.mkdir(dir, { recursive: true });
-      const fileName = mediaFileName(message);
-      const path = await writeNewFile(dir, fileName, data);
+      const path = await writeUniqueFile(dir, mediaFileName(message, data), data);
       return {
         path,
         size: data.length,
@@ -361,67 +364,8 @@ function messageJson(message: Message): MessageJson {
   return message.toJSON() as MessageJson;
 }
 
-async function readInput(path: string, what: string): Promise<Uint8Array> {
-  try {
-    return await Deno.readFile(path);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) {
-      throw new ToolError("not_found", `${what} file not found: "${path}"`);
-    }
-    if (error instanceof Deno.errors.IsADirectory) {
-      throw new ToolError("bad_request", `${what} path is a folder, not a file: "${path}"`);
-    }
-    if (error instanceof Deno.errors.PermissionDenied) {
-      throw new ToolError("bad_request", `${what} file is not readable: "${path}"`);
-    }
-    throw error;
-  }
-}
-
 function baseName(path: string): string {
   return path.split(/[\\/]/).filter(Boolean).pop() ?? path;
-}
-
-const MEDIA_EXTENSIONS: Record<string, string> = {
-  IMAGE: ".jpg",
-  VOICE: ".silk",
-  VIDEO: ".mp4",
-  FILE: ".bin",
-};
-
-/**
- * A safe local name for a message's media. The inbound `file_name` comes from a remote user, so
- * only its last path segment is kept and control or reserved characters are replaced: it must
- * never escape the target folder.
- */
-export function mediaFileName(message: Message): string {
-  const fromSender = message.file?.fileName ?? "";
-  const cleaned = baseName(fromSender)
-    // deno-lint-ignore no-control-regex
-    .replace(/[\u0000-\u001f\u007f<>:"|?*]/g, "_")
-    .replace(/^\.+/, "")
-    .slice(0, 200);
-  if (cleaned) return cleaned;
-  const kind = message.file ? "FILE" : message.video ? "VIDEO" : message.voice ? "VOICE" : "IMAGE";
-  return `${message.messageId ?? Date.now()}${MEDIA_EXTENSIONS[kind]}`;
-}
-
-/** Write `data` under `dir` without overwriting: `name`, then `name_1`, `name_2`, … */
-async function writeNewFile(dir: string, name: string, data: Uint8Array): Promise<string> {
-  const dot = name.lastIndexOf(".");
-  const stem = dot > 0 ? name.slice(0, dot) : name;
-  const ext = dot > 0 ? name.slice(dot) : "";
-  for (let n = 0; n < 1000; n++) {
-    const path = `${dir.replace(/[\\/]+$/, "")}/${n === 0 ? name : `${stem}_${n}${ext}`}`;
-    try {
-      // createNew fails if the file exists, so two concurrent downloads never share a name.
-      await Deno.writeFile(path, data, { createNew: true });
-      return path;
-    } catch (error) {
-      if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
-    }
-  }
-  throw new ToolError("conflict", `Cannot find a free file name for "${name}" in "${dir}"`);
 }
 
 /** Parse the string filters of the `history` tool, rejecting values the original ignored. */

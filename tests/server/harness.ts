@@ -9,32 +9,43 @@ import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { type Sandbox, startSandbox } from "../../src/sandbox/mod.ts";
 import type { ServeOptions } from "../../src/server/mod.ts";
 
-/** A sandbox plus an empty data directory, removed on dispose. */
+/** A sandbox plus an empty data directory and a folder for files, removed on dispose. */
 export interface TestEnv extends AsyncDisposable {
   sandbox: Sandbox;
+  /** The data directory. */
   home: string;
+  /**
+   * A folder outside the data directory that {@linkcode serverOptions} lets the tools read and
+   * write (files in the data directory, other than its downloads, are never readable).
+   */
+  files: string;
 }
 
-/** Start a quiet, fast-polling sandbox and make a temp data directory. */
+/** Start a quiet, fast-polling sandbox and make a temp data directory and files folder. */
 export async function startEnv(): Promise<TestEnv> {
   const sandbox = await startSandbox({ longPollMs: 300, quiet: true });
   const home = await Deno.makeTempDir({ prefix: "weilink_server_test_" });
+  const files = await Deno.makeTempDir({ prefix: "weilink_server_files_" });
   return {
     sandbox,
     home,
+    files,
     async [Symbol.asyncDispose]() {
       await sandbox.close();
       await Deno.remove(home, { recursive: true });
+      await Deno.remove(files, { recursive: true });
     },
   };
 }
 
-/** Server options pointing at the sandbox. */
+/** Server options pointing at the sandbox, with `env.files` readable and writable. */
 export function serverOptions(env: TestEnv): ServeOptions {
   return {
     basePath: env.home,
     baseUrl: env.sandbox.baseUrl,
     cdnBaseUrl: env.sandbox.cdnBaseUrl,
+    allowRead: [env.files],
+    allowWrite: [env.files],
     banner: false,
     logLevel: "silent",
   };

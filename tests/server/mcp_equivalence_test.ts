@@ -12,6 +12,7 @@ import type { CallToolResult, JSONRPCMessage } from "@modelcontextprotocol/sdk/t
 import { openWeiLinkBackend, type WeiLinkBackend } from "../../src/server/backend.ts";
 import { createMcpServer } from "../../src/server/mcp.ts";
 import { createToolRegistry, type ToolRegistry, toToolError } from "../../src/server/tools.ts";
+import { FileAccessPolicy } from "../../src/input/mod.ts";
 import { initializeRequest, startEnv } from "./harness.ts";
 
 const INFO = { name: "weilink", version: "0.0.0-test" };
@@ -117,7 +118,7 @@ Deno.test("low-level MCP server answers exactly like McpServer with the zod sche
         cdnBaseUrl: env.sandbox.cdnBaseUrl,
         logLevel: "silent",
       }),
-    downloadDir: `${env.home}/downloads`,
+    files: new FileAccessPolicy({ dataDir: env.home, cwd: env.home }),
   });
   try {
     const ours = await exchange(createMcpServer(() => Promise.resolve(registry), INFO), REQUESTS);

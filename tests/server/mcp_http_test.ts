@@ -105,8 +105,7 @@ Deno.test("mcp over streamable HTTP: tools, login, recv, send, download, history
       assert.equal((text.structured.message_ids as string[]).length, 1);
       assert.equal(typeof text.structured.remaining, "number");
 
-      const dir = await Deno.makeTempDir({ dir: env.home });
-      const imagePath = `${dir}/dot.png`;
+      const imagePath = `${env.files}/dot.png`;
       await Deno.writeFile(imagePath, PNG_BYTES);
       const image = await call("send", { to: userId, image_path: imagePath });
       assert.equal(image.isError, false, image.text);
@@ -119,7 +118,7 @@ Deno.test("mcp over streamable HTTP: tools, login, recv, send, download, history
     });
 
     await t.step("send errors: missing file, no content, text too long, bad args", async () => {
-      const missing = await call("send", { to: userId, image_path: `${env.home}/nope.png` });
+      const missing = await call("send", { to: userId, image_path: `${env.files}/nope.png` });
       assert.equal(missing.isError, true);
       assert.match(missing.text, /not found: ".*nope\.png"/);
       const empty = await call("send", { to: userId });
@@ -148,7 +147,7 @@ Deno.test("mcp over streamable HTTP: tools, login, recv, send, download, history
         10_000,
         "the injected file",
       );
-      const saveDir = `${env.home}/saved`;
+      const saveDir = `${env.files}/saved`;
       const first = await call("download", { message_id: injected.messageId, save_dir: saveDir });
       assert.equal(first.isError, false, first.text);
       // The sender's name is reduced to its last segment: nothing escapes save_dir.
@@ -156,7 +155,7 @@ Deno.test("mcp over streamable HTTP: tools, login, recv, send, download, history
       assert.equal(first.structured.size, 3000);
       assert.equal(md5(await Deno.readFile(`${saveDir}/evil.txt`)), md5(bytes));
       const second = await call("download", { message_id: injected.messageId, save_dir: saveDir });
-      assert.equal(second.structured.path, `${saveDir}/evil_1.txt`, "never overwrites");
+      assert.equal(second.structured.path, `${saveDir}/evil (1).txt`, "never overwrites");
 
       const unknown = await call("download", { message_id: "123" });
       assert.equal(unknown.isError, true);

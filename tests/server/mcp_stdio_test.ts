@@ -45,6 +45,8 @@ Deno.test("cli.ts mcp over stdio: SDK client lists tools, logs in, sends an imag
     command: Deno.execPath(),
     args: ["run", "-A", CLI, "mcp", "--log-level", "ERROR"],
     env: childEnv(env, denoDirEnv()),
+    // The working directory is readable by the tools by default.
+    cwd: env.files,
     stderr: "pipe",
   });
   let stderr = "";
@@ -71,8 +73,8 @@ Deno.test("cli.ts mcp over stdio: SDK client lists tools, logs in, sends an imag
     }
     assert.ok(seen, "received the injected message");
 
-    const imagePath = `${env.home}/stdio.png`;
-    await Deno.writeFile(imagePath, PNG_BYTES);
+    const imagePath = "stdio.png";
+    await Deno.writeFile(`${env.files}/${imagePath}`, PNG_BYTES);
     const sent = await call("send", { to: userId, text: "pong", image_path: imagePath });
     assert.equal(sent.isError, false, sent.text);
     assert.equal((sent.structured.message_ids as string[]).length, 2);

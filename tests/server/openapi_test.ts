@@ -123,7 +123,7 @@ Deno.test("openapi: valid 3.1 document, every route exercised", async (t) => {
       const typing = await post("send_typing", { to: userId });
       assert.equal(typing.status, 200, JSON.stringify(typing.json));
 
-      const saveDir = `${env.home}/rest_downloads`;
+      const saveDir = `${env.files}/rest_downloads`;
       const download = await post("download", {
         message_id: injected.messageId,
         save_dir: saveDir,
