@@ -26,21 +26,24 @@
  */
 
 import fs from "node:fs";
-import { DEFAULT_MAX_MEDIA_BYTES } from "../media/mod.ts";
 
 /** The kinds of media a file may be sent as. */
 export type MediaKind = "image" | "file" | "video" | "voice";
 
+/** 100 MiB: the media limit of the iLink protocol (the official client's cap, spec §5.3). */
+const PROTOCOL_MEDIA_LIMIT = 100 * 1024 * 1024;
+
 /**
  * Largest file accepted per media kind, in bytes. Every kind is capped at 100 MiB, the media
- * limit of the iLink protocol (the official client caps media at 100 MiB; no smaller limit per
- * kind is documented).
+ * limit of the iLink protocol; no smaller limit per kind is documented. (The media layer's
+ * `DEFAULT_MAX_MEDIA_BYTES` is the same value; a test keeps them equal. It is not imported so
+ * that this module stays cheap to load for the CLI and the stdio server.)
  */
 export const MAX_MEDIA_BYTES: Readonly<Record<MediaKind, number>> = {
-  image: DEFAULT_MAX_MEDIA_BYTES,
-  file: DEFAULT_MAX_MEDIA_BYTES,
-  video: DEFAULT_MAX_MEDIA_BYTES,
-  voice: DEFAULT_MAX_MEDIA_BYTES,
+  image: PROTOCOL_MEDIA_LIMIT,
+  file: PROTOCOL_MEDIA_LIMIT,
+  video: PROTOCOL_MEDIA_LIMIT,
+  voice: PROTOCOL_MEDIA_LIMIT,
 };
 
 /** Why a file access was refused. */

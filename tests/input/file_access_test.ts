@@ -4,6 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { FileAccessError, FileAccessPolicy, MAX_MEDIA_BYTES } from "../../src/input/file_access.ts";
+import { DEFAULT_MAX_MEDIA_BYTES } from "../../src/media/mod.ts";
 
 interface Layout extends AsyncDisposable {
   /** Temp root holding everything below. */
@@ -126,6 +127,7 @@ Deno.test("reads: only regular files; FIFOs are refused at once, never opened", 
 Deno.test("reads: each kind is capped at the protocol's 100 MiB, checked before reading", async () => {
   await using l = await layout();
   assert.deepEqual(Object.values(MAX_MEDIA_BYTES), Array(4).fill(100 * 1024 * 1024));
+  assert.equal(MAX_MEDIA_BYTES.file, DEFAULT_MAX_MEDIA_BYTES, "the media layer's limit");
   const policy = new FileAccessPolicy({ dataDir: l.data, cwd: l.work, home: l.root });
   const big = `${l.work}/big.mp4`;
   // A sparse file: nothing is written, so the refusal must come from the size alone.
