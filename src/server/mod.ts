@@ -29,9 +29,12 @@ import type { ToolContext, ToolRegistry } from "./tools.ts";
 import type { ServerInfo } from "./mcp.ts";
 import type { WeiLinkBackend } from "./backend.ts";
 import type { FileAccessPolicy } from "../input/mod.ts";
+import type { HttpTimeouts, WebHandler } from "./http_listener.ts";
 import { assertSafeBind } from "./http_guard.ts";
 import { resolveBasePath } from "../client/data_dir.ts";
 import { startupMark } from "./startup_trace.ts";
+
+export type { HttpTimeouts } from "./http_listener.ts";
 
 /** MCP transport names; `http` is an alias of `streamable-http`. */
 export type McpTransport = "stdio" | "streamable-http" | "http" | "sse";
@@ -55,6 +58,10 @@ export interface ServeOptions {
   allowRead?: readonly string[];
   /** Extra folders `download` may write into; `<data dir>/downloads` is always writable. */
   allowWrite?: readonly string[];
+  /** Largest HTTP request body, in bytes (default 1 MiB); larger ones get 413. */
+  maxBodyBytes?: number;
+  /** HTTP connection timeouts (defaults: headers 10 s, whole request 30 s, keep-alive 5 s). */
+  timeouts?: HttpTimeouts;
   /** Also start the admin panel (accepted for forward compatibility; not served yet). */
   admin?: boolean;
   /** Port of the admin panel (accepted for forward compatibility). */
@@ -89,10 +96,13 @@ const SERVER_INFO: ServerInfo = { name: "weilink", version: denoJson.version };
  * Start the MCP server.
  *
  * With `stdio`, stdout carries nothing but JSON-RPC: logs, banners and any stray `console.log`
- * go to stderr. HTTP transports refuse a non-loopback `host` without a token, check `Host` and
- * `Origin`, and require `Authorization: Bearer <token>` when a token is set.
+ * go to stderr. HTTP transports refuse a non-loopback `host` without a token, check `Host`, accept
+ * `Origin` only from the server itself, take only JSON bodies up to `maxBodyBytes`, close
+ * half-open connections after `timeouts`, and require `Authorization: Bearer <token>` when a token is set. Every transport reads
+ * and writes local files only as `allowRead`/`allowWrite` allow.
  *
- * @throws {Error} when binding a non-loopback host without a token, or the port is taken.
+ * @throws {Error} when binding a non-loopback host without a token, an allowed folder does not
+ * exist, or the port is taken.
  */
 export async function serveMcp(options: ServeOptions = {}): Promise<ServerHandle> {
   const transport = options.transport === "http"
@@ -132,7 +142,7 @@ export async function serveMcp(options: ServeOptions = {}): Promise<ServerHandle
     return handle;
   }
 
-  const http = resolveHttp(options);
+  const http = await resolveHttp(options);
   const files = await createFilePolicy(options);
   const runtime = createRuntime(options, files);
   const [{ createMcpHttpRoutes }, { guard, allowedHostNames }, { Hono }] = await Promise.all([
@@ -146,7 +156,9 @@ export async function serveMcp(options: ServeOptions = {}): Promise<ServerHandle
     "*",
     guard({
       hosts: allowedHostNames(http.host),
+      port: () => http.boundPort,
       ...(http.token ? { token: http.token } : {}),
+      ...(options.maxBodyBytes !== undefined ? { maxBodyBytes: options.maxBodyBytes } : {}),
       // Other paths answer 404 without a token, so OAuth discovery probes get a plain 404.
       protects: (path) => path === "/mcp" || path.startsWith("/sse"),
     }),
@@ -164,13 +176,15 @@ export async function serveMcp(options: ServeOptions = {}): Promise<ServerHandle
 
 /**
  * Start the REST server: `POST /tools/<name>`, `GET /tools`, `GET /openapi.json` and Swagger UI
- * at `/docs`, with the same token and Host/Origin rules as {@linkcode serveMcp}'s HTTP
- * transports (the document and `/docs` stay readable without a token).
+ * at `/docs`, with the same token, Host/Origin, JSON, body-limit, timeout and file-access rules
+ * as {@linkcode serveMcp}'s HTTP transports (the document and `/docs` stay readable without a
+ * token).
  *
- * @throws {Error} when binding a non-loopback host without a token, or the port is taken.
+ * @throws {Error} when binding a non-loopback host without a token, an allowed folder does not
+ * exist, or the port is taken.
  */
 export async function serveOpenApi(options: ServeOptions = {}): Promise<ServerHandle> {
-  const http = resolveHttp(options);
+  const http = await resolveHttp(options);
   const files = await createFilePolicy(options);
   const runtime = createRuntime(options, files);
   const [{ createOpenApiApp }, { guard, allowedHostNames }, registry] = await Promise.all([
@@ -182,7 +196,9 @@ export async function serveOpenApi(options: ServeOptions = {}): Promise<ServerHa
     bearer: Boolean(http.token),
     guard: guard({
       hosts: allowedHostNames(http.host),
+      port: () => http.boundPort,
       ...(http.token ? { token: http.token } : {}),
+      ...(options.maxBodyBytes !== undefined ? { maxBodyBytes: options.maxBodyBytes } : {}),
       protects: (path) => path.startsWith("/tools"),
     }),
   });
@@ -197,9 +213,11 @@ interface HttpSettings {
   host: string;
   port: number;
   token?: string;
+  /** The port actually bound (differs from `port` when that is 0); set once listening. */
+  boundPort: number;
 }
 
-function resolveHttp(options: ServeOptions): HttpSettings {
+async function resolveHttp(options: ServeOptions): Promise<HttpSettings> {
   const host = options.host ?? "127.0.0.1";
   const port = options.port ?? 8000;
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
@@ -208,7 +226,7 @@ function resolveHttp(options: ServeOptions): HttpSettings {
   const token = options.token ?? readEnv("WEILINK_MCP_TOKEN");
   // Checked before anything is opened: a refused start must leave nothing behind.
   assertSafeBind(host, token);
-  return token ? { host, port, token } : { host, port };
+  return token ? { host, port, token, boundPort: port } : { host, port, boundPort: port };
 }
 
 /** The file-access policy of the tools, its explicit roots checked; its notice printed. */
@@ -301,44 +319,40 @@ interface ListenSpec {
 }
 
 async function listen(
-  fetch: (request: Request) => Response | Promise<Response>,
+  fetch: WebHandler,
   http: HttpSettings,
   options: ServeOptions,
   runtime: Runtime,
   spec: ListenSpec,
 ): Promise<ServerHandle> {
-  let server: Deno.HttpServer<Deno.NetAddr>;
+  let listener: Awaited<ReturnType<typeof import("./http_listener.ts").listenHttp>>;
   try {
-    server = Deno.serve({
+    const { listenHttp } = await import("./http_listener.ts");
+    listener = await listenHttp(fetch, {
       hostname: http.host,
       port: http.port,
-      // Deno prints "Listening on …" to stdout by default; all chatter goes to stderr.
-      onListen: () => {},
-    }, fetch);
+      ...(options.timeouts ? { timeouts: options.timeouts } : {}),
+    });
   } catch (error) {
     await runtime.close();
-    if (error instanceof Deno.errors.AddrInUse) {
-      throw new Error(`Cannot listen on "${http.host}:${http.port}": the port is in use`, {
-        cause: error,
-      });
-    }
     throw error;
   }
+  http.boundPort = listener.port;
   runtime.warmUp();
   const hostPart = http.host.includes(":") && !http.host.startsWith("[")
     ? `[${http.host}]`
     : http.host;
-  const url = `http://${hostPart}:${server.addr.port}${spec.path}`;
+  const url = `http://${hostPart}:${listener.port}${spec.path}`;
   banner(options, `${spec.label} on ${url}${http.token ? " (bearer token required)" : ""}`);
   let closing: Promise<void> | undefined;
   const close = () =>
     closing ??= (async () => {
       await spec.closeExtra?.();
-      await server.shutdown();
+      await listener.close();
       await runtime.close();
     })();
   options.signal?.addEventListener("abort", () => void close(), { once: true });
-  const finished = server.finished.then(() => closing).then(() => {});
+  const finished = listener.finished.then(() => closing).then(() => {});
   return { transport: spec.transport, url, finished, close };
 }
 

@@ -65,6 +65,7 @@ export function buildOpenApiDocument(
         description: tool.description,
         tags: ["tools"],
         requestBody: {
+          // Required as a media type: the server refuses tool calls that are not JSON (415).
           required: false,
           content: {
             "application/json": { schema: { $ref: `#/components/schemas/${base}Input` } },
@@ -79,9 +80,14 @@ export function buildOpenApiDocument(
           },
           "400": errorResponse("Invalid arguments or request."),
           ...(options.bearer ? { "401": errorResponse("Missing or invalid bearer token.") } : {}),
-          "403": errorResponse("Host or Origin not allowed."),
+          "403": errorResponse(
+            "Host or Origin not allowed, or a local path outside the folders the server may " +
+              "read or write.",
+          ),
           "404": errorResponse("Something the call names does not exist."),
           "409": errorResponse("Not logged in, session expired or no conversation context."),
+          "413": errorResponse("Request body over the server's limit (1 MiB by default)."),
+          "415": errorResponse("The request body is not declared as application/json."),
           "429": errorResponse("Reply quota exhausted for this user."),
           "500": errorResponse("Unexpected failure."),
           "502": errorResponse("The WeChat server or CDN failed."),

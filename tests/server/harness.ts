@@ -138,10 +138,18 @@ export async function loginThroughTool(
  */
 export async function rawStatus(
   url: string,
-  init: { method?: string; host: string; headers?: Record<string, string>; body?: string },
+  init: {
+    method?: string;
+    host: string;
+    headers?: Record<string, string>;
+    body?: string;
+    timeoutMs?: number;
+  },
 ): Promise<number> {
   const target = new URL(url);
   const conn = await Deno.connect({ hostname: target.hostname, port: Number(target.port) });
+  // A server that never answers fails the read below instead of hanging the test.
+  const deadline = setTimeout(() => conn.close(), init.timeoutMs ?? 10_000);
   try {
     const body = init.body ?? "";
     const headers = {
@@ -156,7 +164,7 @@ export async function rawStatus(
     const buf = new Uint8Array(1024);
     let text = "";
     while (!text.includes("\r\n")) {
-      const n = await conn.read(buf);
+      const n = await conn.read(buf).catch(() => null);
       if (n === null) break;
       text += new TextDecoder().decode(buf.subarray(0, n));
     }
@@ -164,7 +172,12 @@ export async function rawStatus(
     if (!status) throw new Error(`No HTTP status line in ${JSON.stringify(text.slice(0, 80))}`);
     return Number(status[1]);
   } finally {
-    conn.close();
+    clearTimeout(deadline);
+    try {
+      conn.close();
+    } catch {
+      // Closed by the deadline.
+    }
   }
 }
 
