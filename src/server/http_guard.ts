@@ -2,7 +2,7 @@
  * Access rules shared by the MCP HTTP transports and the REST API.
  *
  * - A server on a non-loopback address must have a bearer token: anyone on the network could
- *   otherwise send messages as the bot.
+ *   otherwise send messages as the bot. Tokens are at least 16 characters without whitespace.
  * - `Host` must name this machine. A web page on another site can make the browser reach
  *   `127.0.0.1` through a DNS name it controls (DNS rebinding); such requests carry the
  *   attacker's name in `Host`.
@@ -89,6 +89,31 @@ function hostNameOf(value: string): string {
 
 /** Default largest request body, in bytes: tool arguments and JSON-RPC messages are small. */
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+
+/** Shortest bearer token accepted. */
+export const MIN_TOKEN_LENGTH = 16;
+
+/**
+ * Throw when `token` is too weak to guard a server: shorter than {@linkcode MIN_TOKEN_LENGTH}
+ * characters, or holding whitespace or control characters (a header cannot carry it intact).
+ * The message never contains the token.
+ *
+ * @param source Where the token came from (`--token`, `WEILINK_MCP_TOKEN`, a file), for the
+ * message.
+ * @throws {Error} saying what is wrong and how to make a good token.
+ */
+export function assertStrongToken(token: string, source: string): void {
+  const problem = /[^\x21-\x7e]/.test(token)
+    ? "it contains whitespace or characters other than printable ASCII"
+    : token.length < MIN_TOKEN_LENGTH
+    ? `it has ${token.length} character(s), fewer than ${MIN_TOKEN_LENGTH}`
+    : undefined;
+  if (problem === undefined) return;
+  throw new Error(
+    `Refusing the bearer token from ${source}: ${problem}. Use at least ${MIN_TOKEN_LENGTH} ` +
+      "printable characters without spaces, e.g. the output of `openssl rand -hex 32`.",
+  );
+}
 
 /** Options of {@linkcode guard}. */
 export interface GuardOptions {

@@ -30,7 +30,7 @@ import type { ServerInfo } from "./mcp.ts";
 import type { WeiLinkBackend } from "./backend.ts";
 import type { FileAccessPolicy } from "../input/mod.ts";
 import type { HttpTimeouts, WebHandler } from "./http_listener.ts";
-import { assertSafeBind } from "./http_guard.ts";
+import { assertSafeBind, assertStrongToken } from "./http_guard.ts";
 import { resolveBasePath } from "../client/data_dir.ts";
 import { startupMark } from "./startup_trace.ts";
 
@@ -49,8 +49,16 @@ export interface ServeOptions {
   port?: number;
   /** WeiLink data directory (default: the client's, `~/.weilink` or `WEILINK_HOME`). */
   basePath?: string;
-  /** Bearer token HTTP clients must send (default: env `WEILINK_MCP_TOKEN`). */
+  /**
+   * Bearer token HTTP clients must send (default: read from `tokenFile`, else env
+   * `WEILINK_MCP_TOKEN`). At least 16 printable characters without whitespace.
+   */
   token?: string;
+  /**
+   * File holding the bearer token (its first line). Unlike a command-line argument, a file is not
+   * visible to other users in the process list. Refused when every user may read it.
+   */
+  tokenFile?: string;
   /**
    * Folders (or files) the `send` tool may read. Default: the working directory (unless it is `/`
    * or the home directory). `<data dir>/downloads` is always readable. See `src/input/file_access.ts`.
@@ -101,8 +109,8 @@ const SERVER_INFO: ServerInfo = { name: "weilink", version: denoJson.version };
  * half-open connections after `timeouts`, and require `Authorization: Bearer <token>` when a token is set. Every transport reads
  * and writes local files only as `allowRead`/`allowWrite` allow.
  *
- * @throws {Error} when binding a non-loopback host without a token, an allowed folder does not
- * exist, or the port is taken.
+ * @throws {Error} when binding a non-loopback host without a token, the token is weak, an
+ * allowed folder does not exist, or the port is taken.
  */
 export async function serveMcp(options: ServeOptions = {}): Promise<ServerHandle> {
   const transport = options.transport === "http"
@@ -180,8 +188,8 @@ export async function serveMcp(options: ServeOptions = {}): Promise<ServerHandle
  * as {@linkcode serveMcp}'s HTTP transports (the document and `/docs` stay readable without a
  * token).
  *
- * @throws {Error} when binding a non-loopback host without a token, an allowed folder does not
- * exist, or the port is taken.
+ * @throws {Error} when binding a non-loopback host without a token, the token is weak, an
+ * allowed folder does not exist, or the port is taken.
  */
 export async function serveOpenApi(options: ServeOptions = {}): Promise<ServerHandle> {
   const http = await resolveHttp(options);
@@ -223,10 +231,55 @@ async function resolveHttp(options: ServeOptions): Promise<HttpSettings> {
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new RangeError(`Invalid port ${port}: use 0-65535`);
   }
-  const token = options.token ?? readEnv("WEILINK_MCP_TOKEN");
+  const token = await resolveToken(options);
   // Checked before anything is opened: a refused start must leave nothing behind.
   assertSafeBind(host, token);
   return token ? { host, port, token, boundPort: port } : { host, port, boundPort: port };
+}
+
+/** The bearer token from `token`, `tokenFile` or `WEILINK_MCP_TOKEN`, checked for strength. */
+async function resolveToken(options: ServeOptions): Promise<string | undefined> {
+  if (options.token && options.tokenFile) {
+    throw new TypeError("Give either a token or a token file, not both");
+  }
+  let token: string | undefined;
+  let source: string;
+  if (options.token) {
+    [token, source] = [options.token, "the token option (--token)"];
+  } else if (options.tokenFile) {
+    [token, source] = [await readTokenFile(options, options.tokenFile), `"${options.tokenFile}"`];
+  } else {
+    [token, source] = [readEnv("WEILINK_MCP_TOKEN"), "WEILINK_MCP_TOKEN"];
+  }
+  if (token !== undefined) assertStrongToken(token, source);
+  return token;
+}
+
+/** The first line of a token file; refused when every user may read the file. */
+async function readTokenFile(options: ServeOptions, path: string): Promise<string> {
+  let text: string;
+  let mode: number | null;
+  try {
+    [text, { mode }] = await Promise.all([Deno.readTextFile(path), Deno.stat(path)]);
+  } catch (error) {
+    throw new Error(`Cannot read the token file "${path}": ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+  // mode is null on Windows, where files have no such bits.
+  if (mode !== null && (mode & 0o004) !== 0) {
+    throw new Error(
+      `Refusing the token file "${path}": every user of this machine can read it ` +
+        `(mode ${(mode & 0o777).toString(8)}); run chmod 600 "${path}"`,
+    );
+  }
+  if (mode !== null && (mode & 0o040) !== 0) {
+    warn(options, `Warning: the token file "${path}" is readable by its group; chmod 600 it`);
+  }
+  // One trailing newline (as editors and `echo` write) is not part of the token.
+  const token = text.replace(/\r?\n$/, "");
+  if (token === "") throw new Error(`Refusing the token file "${path}": it is empty`);
+  return token;
 }
 
 /** The file-access policy of the tools, its explicit roots checked; its notice printed. */

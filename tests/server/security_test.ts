@@ -15,6 +15,8 @@ import {
 } from "./harness.ts";
 
 const INIT = initializeRequest("raw");
+const WILDCARD_TOKEN = "wildcard-token-0123456789";
+const REST_TOKEN = "rest-token-0123456789";
 
 function post(url: string, headers: Record<string, string> = {}, body: unknown = INIT) {
   return fetch(url, {
@@ -30,7 +32,7 @@ function post(url: string, headers: Record<string, string> = {}, body: unknown =
 
 Deno.test("mcp http: token required, Host and Origin checked, CORS closed", async () => {
   await using env = await startEnv();
-  const token = "s3cret-token";
+  const token = "s3cret-token-0123456789";
   const server = await serveMcp({ ...serverOptions(env), transport: "http", port: 0, token });
   try {
     const url = server.url!;
@@ -40,7 +42,7 @@ Deno.test("mcp http: token required, Host and Origin checked, CORS closed", asyn
     assert.match(none.headers.get("www-authenticate") ?? "", /^Bearer/);
     await none.body?.cancel();
 
-    const wrong = await post(url, { authorization: "Bearer s3cret-tokeN" });
+    const wrong = await post(url, { authorization: "Bearer s3cret-token-012345678X" });
     assert.equal(wrong.status, 401);
     await wrong.body?.cancel();
 
@@ -119,17 +121,19 @@ Deno.test("a wildcard bind with a token accepts loopback Host names", async () =
     transport: "http",
     host: "0.0.0.0",
     port: 0,
-    token: "t",
+    token: WILDCARD_TOKEN,
   });
   try {
     const port = new URL(server.url!).port;
-    const res = await post(`http://127.0.0.1:${port}/mcp`, { authorization: "Bearer t" });
+    const res = await post(`http://127.0.0.1:${port}/mcp`, {
+      authorization: `Bearer ${WILDCARD_TOKEN}`,
+    });
     assert.equal(res.status, 200);
     await res.body?.cancel();
     const evil = await rawStatus(`http://127.0.0.1:${port}/mcp`, {
       method: "POST",
       host: "evil.example",
-      headers: { authorization: "Bearer t" },
+      headers: { authorization: `Bearer ${WILDCARD_TOKEN}` },
     });
     assert.equal(evil, 403);
   } finally {
@@ -139,7 +143,7 @@ Deno.test("a wildcard bind with a token accepts loopback Host names", async () =
 
 Deno.test("openapi server honours the token and the Host check", async () => {
   await using env = await startEnv();
-  const server = await serveOpenApi({ ...serverOptions(env), port: 0, token: "tok" });
+  const server = await serveOpenApi({ ...serverOptions(env), port: 0, token: REST_TOKEN });
   try {
     const url = server.url!;
     const denied = await fetch(`${url}/tools/sessions`, { method: "POST", body: "{}" });
@@ -147,7 +151,7 @@ Deno.test("openapi server honours the token and the Host check", async () => {
     assert.deepEqual(await denied.json(), { error: "Missing or invalid bearer token" });
     const allowed = await fetch(`${url}/tools/sessions`, {
       method: "POST",
-      headers: { authorization: "Bearer tok", "content-type": "application/json" },
+      headers: { authorization: `Bearer ${REST_TOKEN}`, "content-type": "application/json" },
       body: "{}",
     });
     assert.equal(allowed.status, 200);
