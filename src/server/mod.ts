@@ -66,6 +66,10 @@ export interface ServeOptions {
   allowRead?: readonly string[];
   /** Extra folders `download` may write into; `<data dir>/downloads` is always writable. */
   allowWrite?: readonly string[];
+  /** Most MCP HTTP sessions open at once (default 64); more are refused with 503. */
+  maxSessions?: number;
+  /** Milliseconds after its last request before an MCP HTTP session may be closed (default 10 min). */
+  sessionIdleTimeoutMs?: number;
   /** Largest HTTP request body, in bytes (default 1 MiB); larger ones get 413. */
   maxBodyBytes?: number;
   /** HTTP connection timeouts (defaults: headers 10 s, whole request 30 s, keep-alive 5 s). */
@@ -106,7 +110,8 @@ const SERVER_INFO: ServerInfo = { name: "weilink", version: denoJson.version };
  * With `stdio`, stdout carries nothing but JSON-RPC: logs, banners and any stray `console.log`
  * go to stderr. HTTP transports refuse a non-loopback `host` without a token, check `Host`, accept
  * `Origin` only from the server itself, take only JSON bodies up to `maxBodyBytes`, close
- * half-open connections after `timeouts`, and require `Authorization: Bearer <token>` when a token is set. Every transport reads
+ * half-open connections after `timeouts`, keep at most `maxSessions` sessions (refusing more with
+ * 503), and require `Authorization: Bearer <token>` when a token is set. Every transport reads
  * and writes local files only as `allowRead`/`allowWrite` allow.
  *
  * @throws {Error} when binding a non-loopback host without a token, the token is weak, an
@@ -158,7 +163,12 @@ export async function serveMcp(options: ServeOptions = {}): Promise<ServerHandle
     import("./http_guard.ts"),
     import("hono"),
   ]);
-  const routes = await createMcpHttpRoutes(runtime.registry, SERVER_INFO, transport);
+  const routes = await createMcpHttpRoutes(runtime.registry, SERVER_INFO, transport, {
+    ...(options.maxSessions !== undefined ? { maxSessions: options.maxSessions } : {}),
+    ...(options.sessionIdleTimeoutMs !== undefined
+      ? { idleTimeoutMs: options.sessionIdleTimeoutMs }
+      : {}),
+  });
   const app = new Hono();
   app.use(
     "*",
