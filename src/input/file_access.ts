@@ -55,6 +55,8 @@ export class FileAccessError extends Error {
   readonly code: FileAccessCode;
 
   /**
+   * Create the error.
+   *
    * @param code Why it was refused.
    * @param message What failed and what to do.
    */
@@ -110,6 +112,7 @@ export class FileAccessPolicy {
   readonly #dataDir: string;
   readonly #cwd: string;
 
+  /** Build the policy; explicit roots are resolved against `options.cwd`. */
   constructor(options: FileAccessOptions) {
     this.#cwd = options.cwd ?? Deno.cwd();
     this.#dataDir = this.#absolute(options.dataDir);

@@ -41,6 +41,8 @@ export class TimeSpecError extends RangeError {
   readonly value: string;
 
   /**
+   * Create the error; the message names the label, the value and the reason.
+   *
    * @param label How the value was given (`--since`, `since`), named in the message.
    * @param value The value as given.
    * @param reason What is wrong, starting in lower case.
