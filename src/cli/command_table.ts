@@ -64,7 +64,27 @@ const SERVER_COMMON_FLAGS = {
   token: {
     type: "string",
     valueName: "TOKEN",
-    description: "bearer token for HTTP clients (env WEILINK_MCP_TOKEN)",
+    description: "bearer token for HTTP clients, 16+ characters (env WEILINK_MCP_TOKEN)",
+  },
+  "token-file": {
+    type: "string",
+    valueName: "PATH",
+    description: "read the bearer token from this file (chmod 600; not visible in ps)",
+  },
+  "allow-read": {
+    type: "string",
+    valueName: "DIR[:DIR]",
+    description: "folders send may read (default: working dir; data dir downloads always)",
+  },
+  "allow-write": {
+    type: "string",
+    valueName: "DIR[:DIR]",
+    description: "more folders download may save into (default: <data dir>/downloads only)",
+  },
+  "max-body-bytes": {
+    type: "string",
+    valueName: "N",
+    description: "largest HTTP request body (default 1048576)",
   },
   "no-banner": { type: "boolean", description: "do not print the start-up banner" },
 } as const;
@@ -214,7 +234,9 @@ export const COMMANDS: readonly Command[] = [
     name: "mcp",
     summary: "Start the MCP server for AI agents.",
     group: "server",
-    description: "Start the MCP server. With the stdio transport, stdout carries only JSON-RPC.",
+    description: "Start the MCP server. With the stdio transport, stdout carries only JSON-RPC.\n" +
+      "Tools read local files only under --allow-read folders (default: the working directory)\n" +
+      "and <data dir>/downloads, and save only under <data dir>/downloads and --allow-write.",
     flags: {
       transport: {
         type: "string",
@@ -223,15 +245,33 @@ export const COMMANDS: readonly Command[] = [
         description: "stdio (default), sse, streamable-http (or http)",
       },
       ...SERVER_COMMON_FLAGS,
+      "max-sessions": {
+        type: "string",
+        valueName: "N",
+        description: "most HTTP sessions at once; more get 503 (default 64)",
+      },
+      "session-idle-timeout": {
+        type: "string",
+        valueName: "SECONDS",
+        description: "close HTTP sessions idle this long (default 600)",
+      },
     },
     common: SERVER_FLAGS,
-    examples: ["mcp", "mcp -t http -p 8000 --token s3cret"],
+    examples: [
+      "mcp",
+      "mcp --allow-read ~/Pictures --allow-write ~/Downloads",
+      "mcp -t http -p 8000 --token-file ~/.config/weilink/token",
+    ],
     run: async (ctx) => (await import("./commands/servers.ts")).runMcp(ctx),
   },
   {
     name: "openapi",
     summary: "Start the OpenAPI (REST) server.",
     group: "server",
+    description:
+      "Start the REST server: POST /tools/<name>, GET /openapi.json, Swagger UI at /docs.\n" +
+      "Tools read local files only under --allow-read folders (default: the working directory)\n" +
+      "and <data dir>/downloads, and save only under <data dir>/downloads and --allow-write.",
     flags: SERVER_COMMON_FLAGS,
     common: SERVER_FLAGS,
     run: async (ctx) => (await import("./commands/servers.ts")).runOpenApi(ctx),
