@@ -55,7 +55,7 @@ export interface ServeOptions {
    */
   token?: string;
   /**
-   * File holding the bearer token (its first line). Unlike a command-line argument, a file is not
+   * File holding the bearer token, alone on one line. Unlike a command-line argument, a file is not
    * visible to other users in the process list. Refused when every user may read it.
    */
   tokenFile?: string;
@@ -265,7 +265,7 @@ async function resolveToken(options: ServeOptions): Promise<string | undefined> 
   return token;
 }
 
-/** The first line of a token file; refused when every user may read the file. */
+/** The token in a file (one trailing newline dropped); refused when every user may read it. */
 async function readTokenFile(options: ServeOptions, path: string): Promise<string> {
   let text: string;
   let mode: number | null;

@@ -65,7 +65,7 @@ export function buildOpenApiDocument(
         description: tool.description,
         tags: ["tools"],
         requestBody: {
-          // Required as a media type: the server refuses tool calls that are not JSON (415).
+          // An empty body means no arguments, but whatever is sent must be JSON (else 415).
           required: false,
           content: {
             "application/json": { schema: { $ref: `#/components/schemas/${base}Input` } },
