@@ -5,6 +5,7 @@ import {
   numberedName,
   sanitizeFileName,
   splitExtension,
+  writeUniqueFile,
 } from "../../src/input/file_name.ts";
 
 const bytes = (s: string) => new TextEncoder().encode(s).length;
@@ -39,6 +40,7 @@ Deno.test("sanitizeFileName removes path traversal and separators", () => {
     ["..././..././x.txt", "x.txt"],
     ["\\\\server\\share\\f.doc", "f.doc"],
     ["//", "fb.bin"],
+    ["///", "fb.bin"],
     ["..", "fb.bin"],
     [".", "fb.bin"],
     ["...", "fb.bin"],
@@ -75,7 +77,8 @@ Deno.test("sanitizeFileName replaces characters Windows forbids", () => {
 });
 
 Deno.test("sanitizeFileName prefixes reserved device names", () => {
-  for (const name of ["CON", "con", "nul.txt", "NUL.tar.gz", "com1", "LPT9.log", "aux ", "PRN.x"]) {
+  const reserved = ["CON", "con", "nul.txt", "NUL.tar.gz", "com1", "COM1.txt", "LPT9.log", "aux "];
+  for (const name of [...reserved, "PRN.x", "nul.tar.gz"]) {
     const out = sanitizeFileName(name);
     assert.ok(out.startsWith("_"), `${name} -> ${out}`);
     assertSafe(out);
@@ -180,6 +183,23 @@ Deno.test("createUniqueFile gives concurrent callers distinct files", async () =
     );
     for (const r of results) r.file.close();
     assert.equal(new Set(results.map((r) => r.path)).size, 8);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("writeUniqueFile writes new files only, and refuses unsanitised names", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const bytes = new TextEncoder().encode("data");
+    assert.equal(await writeUniqueFile(dir, "a.txt", bytes), `${dir}/a.txt`);
+    assert.equal(await writeUniqueFile(dir, "a.txt", bytes), `${dir}/a (1).txt`);
+    // A link planted under the name is never followed: the next free name is used.
+    await Deno.symlink("/etc/passwd", `${dir}/b.txt`);
+    assert.equal(await writeUniqueFile(dir, "b.txt", bytes), `${dir}/b (1).txt`);
+    for (const bad of ["../x.txt", "a/b.txt", "CON", ".hidden", ""]) {
+      await assert.rejects(writeUniqueFile(dir, bad, bytes), TypeError, bad);
+    }
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
