@@ -83,7 +83,9 @@ export async function listenHttp(
   });
   // No inactivity timeout on the socket itself: a long poll may be silent for minutes.
   server.timeout = 0;
-  const hostPart = options.hostname.includes(":") ? `[${options.hostname}]` : options.hostname;
+  // `[::1]` names the address `::1`; URLs need the brackets, listen() must not get them.
+  const address = options.hostname.replace(/^\[|\]$/g, "");
+  const hostPart = address.includes(":") ? `[${address}]` : address;
   let base = "";
   // Requests in progress per connection. Tracked here rather than with closeIdleConnections(),
   // which misses a kept-alive connection after a chunked response in Deno's node:http.
@@ -97,8 +99,9 @@ export async function listenHttp(
     const socket = req.socket;
     connections.set(socket, (connections.get(socket) ?? 0) + 1);
     res.once("close", () => {
-      const left = (connections.get(socket) ?? 1) - 1;
-      if (!connections.has(socket)) return;
+      const requests = connections.get(socket);
+      if (requests === undefined) return;
+      const left = requests - 1;
       connections.set(socket, left);
       // Once closing, a connection goes as soon as its last request is answered.
       if (closing && left === 0) socket.destroy();
@@ -120,7 +123,7 @@ export async function listenHttp(
       }
     };
     server.once("error", onError);
-    server.listen(options.port, options.hostname, () => {
+    server.listen(options.port, address, () => {
       server.off("error", onError);
       resolve();
     });

@@ -1,6 +1,6 @@
 /**
- * Connection timeouts of the HTTP servers: half-open connections are closed, complete requests
- * may take as long as they need.
+ * Connections of the HTTP servers (served by node:http): half-open connections are closed,
+ * complete requests may take as long as they need, IPv6 loopback binds work.
  */
 import assert from "node:assert/strict";
 import { serveMcp, serveOpenApi } from "../../src/server/mod.ts";
@@ -138,5 +138,27 @@ Deno.test("an event stream outlives every timeout", async () => {
   } finally {
     abort.abort();
     await server.close();
+  }
+});
+
+Deno.test("an IPv6 loopback address is served, with or without brackets", async () => {
+  await using env = await startEnv();
+  for (const host of ["::1", "[::1]"]) {
+    let server;
+    try {
+      server = await serveOpenApi({ ...serverOptions(env), host, port: 0 });
+    } catch (error) {
+      // No IPv6 on this machine: nothing to check.
+      if ((error as { code?: string }).code === "EADDRNOTAVAIL") return;
+      throw error;
+    }
+    try {
+      assert.match(server.url!, /^http:\/\/\[::1\]:\d+$/);
+      const res = await fetch(`${server.url}/openapi.json`);
+      assert.equal(res.status, 200);
+      await res.body?.cancel();
+    } finally {
+      await server.close();
+    }
   }
 });
