@@ -1,0 +1,125 @@
+/**
+ * What the parts of the client share: configuration, the data directory, the clock, the logger,
+ * the event sink, the two cross-process locks, the message store and the duplicate filter. One
+ * instance per `WeiLink`; the session registry, the poller, the sender and the dispatcher each get
+ * it instead of reaching into each other.
+ *
+ * @module
+ */
+
+import { DEFAULT_BASE_URL } from "../protocol/mod.ts";
+import { DEFAULT_CDN_BASE_URL } from "../media/mod.ts";
+import type { Message } from "../models.ts";
+import { DATA_LOCK_FILE, DataDir, envGet, errorText, POLL_LOCK_FILE } from "./data_dir.ts";
+import { resolveBasePath } from "./data_dir.ts";
+import { FileLock } from "./file_lock.ts";
+import { createStderrLogger, defaultLogLevel, type Logger } from "./logger.ts";
+import { RecentIds } from "./recent_ids.ts";
+import { openMessageStore, type StoreBinding } from "./store_binding.ts";
+import type { RetryPolicy, WeiLinkEvent, WeiLinkOptions } from "./types.ts";
+
+/** Message ids remembered to drop duplicates across polls. */
+const RECENT_IDS = 10_000;
+
+/** Shared state and configuration of one client. */
+export class ClientContext {
+  /** The data directory. */
+  readonly dir: DataDir;
+  /** Where log lines go. */
+  readonly logger: Logger;
+  /** Clock in epoch ms. */
+  readonly now: () => number;
+  /** `fetch` given by the caller, if any. */
+  readonly fetch: typeof fetch | undefined;
+  /** API base for accounts without a stored one. */
+  readonly baseUrl: string;
+  /** Fixed QR login host. */
+  readonly qrBaseUrl: string;
+  /** CDN base. */
+  readonly cdnBaseUrl: string;
+  /** Poll backoff. */
+  readonly retry: RetryPolicy;
+  /** Pause between QR status polls. */
+  readonly loginPollIntervalMs: number;
+  /** How often a standby reader checks the poll lock and the store. */
+  readonly watchIntervalMs: number;
+  /** Seconds of history the first cooperative-fallback read returns. */
+  readonly fallbackWindowS: number;
+  /** `.poll.lock`: one poller per data directory. */
+  readonly pollLock: FileLock;
+  /** `.data.lock`: read-modify-write of the JSON files. */
+  readonly dataLock: FileLock;
+  /** Ids of the messages handed out lately, to drop duplicates across polls. */
+  readonly seenIds: RecentIds = new RecentIds(RECENT_IDS);
+  readonly #onEvent: ((event: WeiLinkEvent) => void) | undefined;
+  readonly #storeOption: boolean | string;
+  #store: StoreBinding | undefined;
+  #closed = false;
+
+  /** Resolves the options (environment fallbacks included) and opens the data directory. */
+  constructor(options: WeiLinkOptions) {
+    const logger = options.logger;
+    this.logger = typeof logger === "object"
+      ? logger
+      : createStderrLogger(logger ?? defaultLogLevel());
+    this.#onEvent = options.onEvent;
+    this.now = options.now ?? Date.now;
+    this.fetch = options.fetch;
+    const envBase = envGet("WEILINK_BASE_URL");
+    this.baseUrl = options.baseUrl ?? envBase ?? DEFAULT_BASE_URL;
+    this.qrBaseUrl = options.qrBaseUrl ?? options.baseUrl ?? envBase ?? DEFAULT_BASE_URL;
+    this.cdnBaseUrl = options.cdnBaseUrl ?? envGet("WEILINK_CDN_BASE_URL") ?? DEFAULT_CDN_BASE_URL;
+    this.retry = { shortMs: 2_000, longMs: 30_000, longAfter: 3, ...options.retry };
+    this.loginPollIntervalMs = options.loginPollIntervalMs ?? 1_000;
+    this.watchIntervalMs = options.watchIntervalMs ?? 2_000;
+    this.fallbackWindowS = options.fallbackWindow ?? 60;
+    this.#storeOption = options.messageStore ?? false;
+    this.dir = new DataDir(resolveBasePath(options.basePath), this.logger);
+    this.pollLock = FileLock.acquireHandle(this.dir.lockPath(POLL_LOCK_FILE));
+    this.dataLock = FileLock.acquireHandle(this.dir.lockPath(DATA_LOCK_FILE));
+  }
+
+  /** Whether {@linkcode ClientContext.close} was called. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Throws when the client is closed. */
+  assertOpen(): void {
+    if (this.#closed) throw new Error("Cannot use a closed WeiLink client");
+  }
+
+  /** Tell the owner about an event; a throwing listener is logged, never propagated. */
+  emit(event: WeiLinkEvent): void {
+    try {
+      this.#onEvent?.(event);
+    } catch (err) {
+      this.logger.warn(`Event listener failed: ${errorText(err)}`);
+    }
+  }
+
+  /** The message store, opened on first use; `undefined` when it is off. */
+  async store(): Promise<StoreBinding | undefined> {
+    if (this.#store || this.#storeOption === false) return this.#store;
+    const path = this.#storeOption === true
+      ? `${this.dir.basePath}/messages.db`
+      : this.#storeOption;
+    this.#store = await openMessageStore(path, this.fallbackWindowS * 1000, this.now);
+    return this.#store;
+  }
+
+  /** De-duplicate by message id across polls (the spec leaves duplicates undocumented). */
+  firstSighting(m: Message): boolean {
+    return !m.messageId || this.seenIds.add(m.messageId);
+  }
+
+  /** Close the store and release the lock files. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#store?.close();
+    this.#store = undefined;
+    FileLock.releaseHandle(this.pollLock);
+    FileLock.releaseHandle(this.dataLock);
+  }
+}

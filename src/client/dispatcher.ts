@@ -1,0 +1,340 @@
+/**
+ * The dispatcher: polls every session in the background, runs the `onMessage` handlers one message
+ * at a time, buffers messages for `recv()`, commits batches together under a backlog, slows polling
+ * down when handlers fall behind, and stands by (watching the message store) while another process
+ * holds the poll lock.
+ *
+ * @module
+ */
+
+import { SessionExpiredError } from "../protocol/mod.ts";
+import type { Message } from "../models.ts";
+import { errorText } from "./data_dir.ts";
+import { sleep } from "./login.ts";
+import { MessageQueue } from "./message_queue.ts";
+import type { ClientContext } from "./client_context.ts";
+import type { SessionRegistry, SessionState } from "./session_registry.ts";
+import type { PolledBatch, Poller } from "./poller.ts";
+import type { DispatchOptions, MessageHandler } from "./types.ts";
+
+/** Default long-poll timeout per dispatcher cycle, in seconds. */
+const DEFAULT_POLL_TIMEOUT_S = 35;
+/** Polled messages the dispatcher may hold ahead of its handlers before polling waits. */
+const MAX_PENDING_MESSAGES = 5_000;
+/**
+ * Minimum time between the starts of two commits of one session under a backlog. A commit (data
+ * lock, two fsynced files, renames) costs about the same for 1 message as for 1,000, so the batches
+ * polled meanwhile are committed together.
+ */
+const GROUP_COMMIT_MS = 10;
+/**
+ * A backlog: at least this many messages in more than one batch waiting for the worker. Below it
+ * (a lone batch, or the small batches of live traffic) the worker commits at once, so latency
+ * stays low when messages arrive one by one.
+ */
+const GROUP_COMMIT_MIN_MESSAGES = 100;
+
+interface Run {
+  controller: AbortController;
+  pollTimeoutMs: number;
+  loops: Map<SessionState, Promise<void>>;
+  hadLoops: boolean;
+  primary: boolean;
+  done: Promise<void>;
+  wake: () => void;
+  wakeSignal: Promise<void>;
+}
+
+/** Background polling and handler dispatch of one client. */
+export class Dispatcher {
+  readonly #ctx: ClientContext;
+  readonly #registry: SessionRegistry;
+  readonly #poller: Poller;
+  readonly #handlers: MessageHandler[] = [];
+  readonly #queue: MessageQueue<Message>;
+  #run: Run | undefined;
+  #dispatchChain: Promise<void> = Promise.resolve();
+  #lastDropWarning = 0;
+
+  /** Creates the dispatcher of a client; `queueMaxSize` bounds the buffer that feeds `recv()`. */
+  constructor(
+    ctx: ClientContext,
+    registry: SessionRegistry,
+    poller: Poller,
+    queueMaxSize: number,
+  ) {
+    this.#ctx = ctx;
+    this.#registry = registry;
+    this.#poller = poller;
+    this.#queue = new MessageQueue(queueMaxSize);
+  }
+
+  /** Whether the dispatcher is running. */
+  get running(): boolean {
+    return this.#run !== undefined;
+  }
+
+  /** Messages buffered for `recv()` while the dispatcher runs. */
+  take(timeoutMs: number, signal?: AbortSignal): Promise<Message[]> {
+    return this.#queue.take(timeoutMs, signal);
+  }
+
+  /** Wake the main loop, so it picks up a session logged in meanwhile. */
+  wake(): void {
+    this.#run?.wake();
+  }
+
+  /** See `WeiLink.onMessage`. */
+  onMessage(handler: MessageHandler): () => void {
+    if (typeof handler !== "function") throw new TypeError("Invalid handler: expected a function");
+    this.#handlers.push(handler);
+    return () => {
+      const i = this.#handlers.indexOf(handler);
+      if (i >= 0) this.#handlers.splice(i, 1);
+    };
+  }
+
+  /** See `WeiLink.runBackground`. */
+  async start(options: DispatchOptions = {}): Promise<void> {
+    if (this.#run) return;
+    let wake!: () => void;
+    const d: Run = {
+      controller: new AbortController(),
+      pollTimeoutMs: (options.pollTimeout ?? DEFAULT_POLL_TIMEOUT_S) * 1000,
+      loops: new Map(),
+      hadLoops: false,
+      primary: false,
+      done: Promise.resolve(),
+      wake: () => wake(),
+      wakeSignal: new Promise((r) => (wake = r)),
+    };
+    d.wake = () => {
+      const w = wake;
+      d.wakeSignal = new Promise((r) => (wake = r));
+      w();
+    };
+    this.#run = d;
+    const acquired = await this.#ctx.pollLock.tryLock();
+    d.done = this.#runDispatcher(d, acquired);
+  }
+
+  /** Resolves once the running dispatcher (if any) has stopped. */
+  async finished(): Promise<void> {
+    await this.#run?.done;
+  }
+
+  /** See `WeiLink.stop`. */
+  async stop(): Promise<void> {
+    const d = this.#run;
+    if (!d) return;
+    d.controller.abort();
+    await d.done;
+  }
+
+  /** Wake everyone waiting in `take()` (used on shutdown). */
+  wakeAll(): void {
+    this.#queue.wakeAll();
+  }
+
+  async #runDispatcher(d: Run, acquired: boolean): Promise<void> {
+    const ctx = this.#ctx;
+    const signal = d.controller.signal;
+    let reason: "stopped" | "all_sessions_expired" = "stopped";
+    try {
+      if (!acquired) {
+        acquired = await this.#standBy(d);
+        if (!acquired) return;
+      }
+      d.primary = true;
+      ctx.emit({ type: "dispatcher_role", role: "primary" });
+      ctx.logger.debug("Dispatcher polling (poll lock held)");
+      while (!signal.aborted) {
+        this.#registry.refreshFromDisk();
+        for (const s of this.#registry.all()) {
+          if (s.bot && !s.expired && !d.loops.has(s)) {
+            d.hadLoops = true;
+            const loop = this.#sessionLoop(d, s).finally(() => {
+              d.loops.delete(s);
+              d.wake();
+            });
+            d.loops.set(s, loop);
+          }
+        }
+        if (d.loops.size === 0 && d.hadLoops) {
+          reason = "all_sessions_expired";
+          ctx.logger.error("Every session has stopped; the dispatcher stops");
+          break;
+        }
+        // Re-check periodically too, to pick up sessions logged in by another process. The timer is
+        // cancelled as soon as the wait ends, so a stopped dispatcher leaves nothing behind that
+        // would keep the process alive.
+        const waitEnded = new AbortController();
+        const tick = sleep(ctx.watchIntervalMs * 5, AbortSignal.any([signal, waitEnded.signal]))
+          .catch(() => {});
+        await Promise.race([d.wakeSignal, tick]);
+        waitEnded.abort();
+      }
+    } catch (err) {
+      ctx.logger.error(`Dispatcher failed: ${errorText(err)}`);
+    } finally {
+      d.controller.abort();
+      await Promise.allSettled(d.loops.values());
+      await this.#dispatchChain;
+      if (acquired) await ctx.pollLock.unlock();
+      if (this.#run === d) this.#run = undefined;
+      this.#queue.wakeAll();
+      ctx.emit({ type: "dispatcher_stopped", reason });
+    }
+  }
+
+  /**
+   * Wait for the poll lock held by another process, watching the store meanwhile (when enabled).
+   * Resolves `true` once the lock is ours, `false` when the dispatcher is stopped first.
+   */
+  async #standBy(d: Run): Promise<boolean> {
+    const ctx = this.#ctx;
+    const signal = d.controller.signal;
+    const store = await ctx.store();
+    ctx.emit({ type: "dispatcher_role", role: store ? "store_watcher" : "standby" });
+    ctx.logger.info(
+      store
+        ? "Another process is polling: watching the message store until the poll lock frees"
+        : "Another process is polling: standing by until the poll lock frees",
+    );
+    let mark = store ? store.maxRowId() : 0;
+    const watch = async () => {
+      if (!store) return;
+      const { messages, maxRowId } = store.receivedSince(mark);
+      mark = maxRowId;
+      const fresh = messages.filter((m) => ctx.firstSighting(m));
+      if (fresh.length) await this.#dispatch(fresh);
+    };
+    while (!signal.aborted) {
+      if (await ctx.pollLock.tryLock()) {
+        // Rows the previous poller stored just before it let go.
+        await watch();
+        ctx.logger.info("Poll lock acquired: taking over polling");
+        return true;
+      }
+      await watch();
+      try {
+        await sleep(ctx.watchIntervalMs, signal);
+      } catch {
+        break;
+      }
+    }
+    return false;
+  }
+
+  async #sessionLoop(d: Run, s: SessionState): Promise<void> {
+    const ctx = this.#ctx;
+    const signal = d.controller.signal;
+    const api = this.#registry.apiFor(s);
+    await api.notifyStart().catch(() => {});
+    // Polls run back to back: the next poll goes out as soon as a batch arrives, so the server
+    // prepares it while this one is committed and dispatched by the worker. Batches that pile up
+    // while the worker is busy are committed together (one data-lock section, one fsync per file),
+    // and under a backlog the worker lets them gather for GROUP_COMMIT_MS between commits.
+    let pending: PolledBatch[] = [];
+    let pendingMessages = 0;
+    let lastCommit = -Infinity;
+    let worker: Promise<void> | undefined;
+    const drain = async () => {
+      while (pending.length) {
+        // Several batches waiting means polling outpaces committing: a backlog. Let more gather.
+        const wait = lastCommit + GROUP_COMMIT_MS - ctx.now();
+        if (
+          pending.length > 1 && pendingMessages >= GROUP_COMMIT_MIN_MESSAGES && wait > 0 &&
+          pendingMessages < MAX_PENDING_MESSAGES && !signal.aborted
+        ) {
+          await sleep(wait, signal).catch(() => {});
+        }
+        lastCommit = ctx.now();
+        const batches = pending;
+        pending = [];
+        pendingMessages = 0;
+        const merged: PolledBatch = {
+          bot: batches[0]!.bot,
+          cursor: batches.findLast((b) => b.cursor)?.cursor ?? "",
+          messages: batches.flatMap((b) => b.messages),
+        };
+        try {
+          const fresh = await this.#poller.processBatch(s, merged);
+          if (fresh.length) await this.#dispatch(fresh);
+        } catch (err) {
+          ctx.logger.error(`Cannot process messages of session "${s.name}": ${errorText(err)}`);
+        }
+      }
+      worker = undefined;
+    };
+    const polling = () => !signal.aborted && !!s.bot && !s.expired && !s.removed;
+    const poll = () => {
+      const p = this.#poller.fetchBatch(s, ctx.now() + d.pollTimeoutMs, signal);
+      // Handled where it is awaited; this keeps a failure during a backpressure wait from
+      // counting as an unhandled rejection meanwhile.
+      p.catch(() => {});
+      return p;
+    };
+    let next = polling() ? poll() : undefined;
+    while (next) {
+      let batch: PolledBatch | undefined;
+      try {
+        batch = await next;
+      } catch (err) {
+        if (signal.aborted || err instanceof SessionExpiredError) break;
+        // Backoff was scheduled by the poller; the next poll waits for it.
+      }
+      next = polling() ? poll() : undefined;
+      if (!batch || (batch.messages.length === 0 && !batch.cursor)) continue;
+      pending.push(batch);
+      pendingMessages += batch.messages.length;
+      worker ??= drain();
+      // Backpressure: slow handlers slow polling down instead of growing memory.
+      if (pendingMessages >= MAX_PENDING_MESSAGES) await worker;
+    }
+    await worker;
+    if (s.bot && !s.expired) await this.#registry.apiFor(s).notifyStop().catch(() => {});
+  }
+
+  /** Run handlers and feed the recv queue, one batch after another (order kept across sessions). */
+  #dispatch(messages: Message[]): Promise<void> {
+    const run = async () => {
+      const handlers = [...this.#handlers];
+      for (const msg of messages) {
+        for (let i = 0; i < handlers.length; i++) {
+          try {
+            const result = handlers[i]!(msg);
+            // Synchronous handlers (the common case) skip a microtask turn per message.
+            if (isThenable(result)) await result;
+          } catch (err) {
+            this.#ctx.logger.error(
+              `Message handler #${i + 1} failed on message ${msg.messageId ?? "?"}: ${
+                errorText(err)
+              }`,
+            );
+          }
+        }
+        if (this.#queue.push(msg) !== undefined) this.#reportDrops();
+      }
+    };
+    this.#dispatchChain = this.#dispatchChain.then(run, run);
+    return this.#dispatchChain;
+  }
+
+  #reportDrops(): void {
+    // One warning per minute at most: a bot that only uses handlers never drains the queue.
+    const now = this.#ctx.now();
+    if (now - this.#lastDropWarning < 60_000) return;
+    this.#lastDropWarning = now;
+    const count = this.#queue.takeDroppedCount();
+    this.#ctx.logger.warn(
+      `recv() queue full: dropped ${count} oldest message(s); call recv() or raise "queueMaxSize"`,
+    );
+    this.#ctx.emit({ type: "messages_dropped", count });
+  }
+}
+
+/** Whether a handler returned something to wait for (a promise or any other thenable). */
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown> | undefined)?.then === "function";
+}

@@ -1,0 +1,376 @@
+/**
+ * Sending: routing to the session that holds the user's context token, the reply window and
+ * quota reserved across processes, media upload, typing tickets, and media download.
+ *
+ * @module
+ */
+
+import {
+  ILinkError,
+  QuotaExhaustedError,
+  SessionExpiredError,
+  TEXT_BYTE_LIMIT,
+  TextTooLongError,
+} from "../protocol/mod.ts";
+import type { WireMessage } from "../protocol/mod.ts";
+import { CdnError, downloadMedia, mediaItemFor, uploadMedia } from "../media/mod.ts";
+import {
+  type Message,
+  MessageType,
+  type SendResult,
+  type UploadedMedia,
+  UploadMediaType,
+} from "../models.ts";
+import { md5Hex } from "../crypto/mod.ts";
+import { CONTEXT_QUOTA, contextStatus, reserveSends, settleSends } from "./context_state.ts";
+import { errorText } from "./data_dir.ts";
+import { NoContextError, NotLoggedInError, SessionNotFoundError } from "./errors.ts";
+import {
+  isUploadedMedia,
+  type MediaInput,
+  readMediaInput,
+  suggestedFileName,
+} from "./media_input.ts";
+import type { SentPart } from "./store_binding.ts";
+import type { ClientContext } from "./client_context.ts";
+import type { SessionRegistry, SessionState } from "./session_registry.ts";
+import type { Poller } from "./poller.ts";
+import type { MediaKind, SendContent } from "./types.ts";
+
+/** A typing ticket is fetched again after this long (the official client refreshes within 24 h). */
+export const TYPING_TICKET_TTL_MS = 12 * 3600_000;
+
+const MEDIA_KINDS: Record<MediaKind, UploadMediaType> = {
+  image: UploadMediaType.IMAGE,
+  voice: UploadMediaType.VOICE,
+  file: UploadMediaType.FILE,
+  video: UploadMediaType.VIDEO,
+};
+
+const UPLOAD_TO_MESSAGE_TYPE: Record<UploadMediaType, MessageType> = {
+  [UploadMediaType.IMAGE]: MessageType.IMAGE,
+  [UploadMediaType.VIDEO]: MessageType.VIDEO,
+  [UploadMediaType.FILE]: MessageType.FILE,
+  [UploadMediaType.VOICE]: MessageType.VOICE,
+};
+
+/** One media part of a send, resolved to bytes or a previous upload. */
+interface MediaPart {
+  type: UploadMediaType;
+  data: Uint8Array | Blob | UploadedMedia;
+  fileName?: string;
+}
+
+/** Sends messages, typing indicators and media. */
+export class Sender {
+  readonly #ctx: ClientContext;
+  readonly #registry: SessionRegistry;
+  readonly #poller: Poller;
+
+  /** Creates the sender of a client. */
+  constructor(ctx: ClientContext, registry: SessionRegistry, poller: Poller) {
+    this.#ctx = ctx;
+    this.#registry = registry;
+    this.#poller = poller;
+  }
+
+  /** See `WeiLink.send`. */
+  async send(to: string, content: string | SendContent): Promise<SendResult> {
+    const ctx = this.#ctx;
+    if (typeof to !== "string" || to === "") {
+      throw new TypeError("Cannot send: the recipient id is empty");
+    }
+    const c: SendContent = typeof content === "string" ? { text: content } : content;
+    const text = c.text ? c.text : undefined;
+    if (text !== undefined) {
+      const size = new TextEncoder().encode(text).byteLength;
+      if (size > TEXT_BYTE_LIMIT) throw new TextTooLongError("sendmessage", size, TEXT_BYTE_LIMIT);
+    }
+    const parts = await this.#prepareMedia(c);
+    const total = (text !== undefined ? 1 : 0) + parts.length;
+    if (total === 0) throw new TypeError("Cannot send: no text or media given");
+
+    // Route, check the window and reserve the quota in one short critical section.
+    const nowSec = ctx.now() / 1000;
+    const { s, token } = await ctx.dataLock.withLock(async () => {
+      this.#registry.refreshFromDisk();
+      const s = this.#route(to, c.session);
+      s.contexts = ctx.dir.readContexts(s.name);
+      const status = contextStatus(s.contexts[to], nowSec);
+      if (status.kind !== "live") throw new NoContextError(to, status.kind, s.name);
+      if (status.remaining < total) {
+        throw new QuotaExhaustedError(
+          "sendmessage",
+          -2,
+          0,
+          "",
+          `Cannot send ${total} message(s) to "${to}": ${status.remaining} of ${CONTEXT_QUOTA} replies left on the current context token (the user must write again)`,
+        );
+      }
+      reserveSends(s.contexts, to, total);
+      await ctx.dir.writeContexts(s.name, s.contexts);
+      return { s, token: status.token };
+    });
+
+    const bot = s.bot!;
+    const api = this.#registry.apiFor(s);
+    const messageIds: string[] = [];
+    const sentParts: SentPart[] = [];
+    let sent = 0;
+    let error: string | undefined;
+    let cause: Error | undefined;
+    try {
+      if (text !== undefined) {
+        const res = await api.sendText(to, text, token);
+        sent++;
+        const id = res.message_id;
+        if (id) messageIds.push(String(id));
+        sentParts.push({
+          msgType: MessageType.TEXT,
+          text,
+          ...(id ? { messageId: String(id) } : {}),
+        });
+      }
+      for (const part of parts) {
+        const uploaded = isUploadedMedia(part.data) ? part.data : await uploadMedia(part.data, {
+          api,
+          cdnBaseUrl: ctx.cdnBaseUrl,
+          ...(ctx.fetch ? { fetch: ctx.fetch } : {}),
+          to,
+          mediaType: part.type,
+          ...(part.fileName ? { fileName: part.fileName } : {}),
+        });
+        const media = part.fileName && !uploaded.fileName
+          ? { ...uploaded, fileName: part.fileName }
+          : uploaded;
+        const item = mediaItemFor(media);
+        const msg: WireMessage = { to_user_id: to, context_token: token, item_list: [item] };
+        const res = await api.sendMessage(msg);
+        sent++;
+        const id = res.message_id;
+        if (id) messageIds.push(String(id));
+        sentParts.push({
+          msgType: UPLOAD_TO_MESSAGE_TYPE[media.mediaType],
+          uploaded: media,
+          ...(id ? { messageId: String(id) } : {}),
+        });
+      }
+    } catch (err) {
+      error = errorText(err);
+      cause = err instanceof Error ? err : new Error(error);
+      if (err instanceof SessionExpiredError) await this.#poller.expireSession(s, bot);
+      ctx.logger.warn(`Sending to "${to}" stopped after ${sent} of ${total} part(s): ${error}`);
+    }
+    const success = error === undefined;
+    const remaining = await ctx.dataLock.withLock(async () => {
+      const contexts = ctx.dir.readContexts(s.name);
+      const left = settleSends(contexts, to, token, total - sent, success, ctx.now() / 1000);
+      await ctx.dir.writeContexts(s.name, contexts);
+      s.contexts = contexts;
+      return left;
+    });
+    if (sentParts.length) await this.#storeSent(bot.botId, to, sentParts, token);
+    const result: SendResult = { success, messageIds, remaining };
+    if (error !== undefined) result.error = error;
+    if (cause !== undefined) result.cause = cause;
+    return result;
+  }
+
+  /** Resolve every media input to bytes (or an upload) before anything is sent or reserved. */
+  async #prepareMedia(c: SendContent): Promise<MediaPart[]> {
+    const list = (v: MediaInput | MediaInput[] | undefined): MediaInput[] =>
+      v === undefined ? [] : Array.isArray(v) ? v : [v];
+    const names = c.fileName === undefined
+      ? []
+      : Array.isArray(c.fileName)
+      ? c.fileName
+      : [c.fileName];
+    const out: MediaPart[] = [];
+    const add = async (input: MediaInput, type: UploadMediaType, fileName?: string) => {
+      if (isUploadedMedia(input)) {
+        out.push({ type: input.mediaType, data: input, ...(fileName ? { fileName } : {}) });
+        return;
+      }
+      const data = await readMediaInput(input);
+      out.push({ type, data, ...(fileName ? { fileName } : {}) });
+    };
+    for (const x of list(c.image)) await add(x, UploadMediaType.IMAGE);
+    const voices = list(c.voice);
+    if (voices.length) {
+      this.#ctx.logger.warn(
+        "Outbound voice is accepted by the server but the phone may not show it",
+      );
+    }
+    for (const x of voices) await add(x, UploadMediaType.VOICE);
+    const files = list(c.file);
+    for (const [i, x] of files.entries()) {
+      const name = names.length === 1 ? names[0] : names[i];
+      const fileName = name || (isUploadedMedia(x) ? x.fileName : suggestedFileName(x));
+      if (!fileName) {
+        throw new TypeError(`Cannot send file #${i + 1}: "fileName" is required for raw bytes`);
+      }
+      await add(x, UploadMediaType.FILE, fileName);
+    }
+    for (const x of list(c.video)) await add(x, UploadMediaType.VIDEO);
+    return out;
+  }
+
+  /** The session to send to `to` through (caller holds the data lock). */
+  #route(to: string, explicit?: string): SessionState {
+    if (explicit !== undefined) {
+      const s = this.#registry.get(explicit);
+      if (!s) throw new SessionNotFoundError(explicit);
+      if (!s.bot || s.expired) throw new NotLoggedInError(`Session "${explicit}" is not logged in`);
+      return s;
+    }
+    const usable = this.#registry.usable();
+    if (usable.length === 0) throw new NotLoggedInError();
+    let best: SessionState | undefined;
+    let bestTs = -Infinity;
+    for (const s of usable) {
+      s.contexts = this.#ctx.dir.readContexts(s.name);
+      const e = s.contexts[to];
+      if (e?.t && (e.ts ?? 0) > bestTs) {
+        best = s;
+        bestTs = e.ts ?? 0;
+      }
+    }
+    if (best) return best;
+    const def = this.#registry.get(this.#registry.defaultName);
+    return def && def.bot && !def.expired ? def : usable[0]!;
+  }
+
+  /** The session to reach `to` through, routed under the data lock. */
+  #routeLocked(to: string): Promise<SessionState> {
+    return this.#ctx.dataLock.withLock(() => {
+      this.#registry.refreshFromDisk();
+      return this.#route(to);
+    });
+  }
+
+  // ---- typing -------------------------------------------------------------------------------
+
+  /** Show (`1`) or cancel (`2`) "typing…"; `false` (with a warning) when it could not be shown. */
+  async typing(to: string, status: 1 | 2): Promise<boolean> {
+    const ctx = this.#ctx;
+    const s = await this.#routeLocked(to);
+    const api = this.#registry.apiFor(s);
+    for (let attempt = 0; attempt < 2; attempt++) {
+      let cached = s.typing.get(to);
+      if (!cached || ctx.now() - cached.fetchedAt >= TYPING_TICKET_TTL_MS) {
+        const live = contextStatus(s.contexts[to], ctx.now() / 1000);
+        try {
+          const cfg = await api.getConfig(to, live.kind === "live" ? live.token : undefined);
+          if (!cfg.typing_ticket) {
+            ctx.logger.warn(`No typing ticket for "${to}" in session "${s.name}"`);
+            return false;
+          }
+          cached = { ticket: cfg.typing_ticket, fetchedAt: ctx.now() };
+          s.typing.set(to, cached);
+        } catch (err) {
+          ctx.logger.warn(`Cannot get a typing ticket for "${to}": ${errorText(err)}`);
+          return false;
+        }
+      }
+      try {
+        await api.sendTyping(to, cached.ticket, status);
+        return true;
+      } catch (err) {
+        s.typing.delete(to);
+        // A refused ticket may be stale: fetch a new one once.
+        if (attempt === 0 && err instanceof ILinkError) continue;
+        ctx.logger.warn(`Cannot set typing for "${to}": ${errorText(err)}`);
+        return false;
+      }
+    }
+    return false;
+  }
+
+  // ---- media --------------------------------------------------------------------------------
+
+  /** See `WeiLink.download`. */
+  async download(
+    message: Message,
+    options: { index?: number; signal?: AbortSignal } = {},
+  ): Promise<Uint8Array> {
+    const ctx = this.#ctx;
+    const items = options.index === undefined
+      ? message.items
+      : message.items.slice(options.index, options.index + 1);
+    let found = items.find((i) => i.image || i.voice || i.file || i.video);
+    if (!found && options.index === undefined) {
+      const first = message.image ?? message.voice ?? message.file ?? message.video;
+      if (first) found = { type: message.msgType, ...mediaField(message) };
+    }
+    const media = found?.image?.media ?? found?.voice?.media ?? found?.file?.media ??
+      found?.video?.media;
+    if (!found || !media || (!media.encryptQueryParam && !media.fullUrl)) {
+      throw new TypeError(
+        `Cannot download: message "${message.messageId ?? "?"}" has no downloadable media`,
+      );
+    }
+    const bytes = await downloadMedia(media, {
+      cdnBaseUrl: ctx.cdnBaseUrl,
+      ...(ctx.fetch ? { fetch: ctx.fetch } : {}),
+      ...(found.image?.aesKeyHex ? { aesKeyHex: found.image.aesKeyHex } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    // AES-ECB has no integrity check: a wrong key passes the padding check about once in 256
+    // tries. Files and videos carry the plaintext MD5, so a wrong result is never returned.
+    const expected = (found.file?.md5 || found.video?.videoMd5 || "").toLowerCase();
+    if (/^[0-9a-f]{32}$/.test(expected) && md5Hex(bytes) !== expected) {
+      throw new CdnError(
+        `Cannot download: media of message "${message.messageId ?? "?"}" does not match its ` +
+          "MD5 (wrong key or corrupted download)",
+      );
+    }
+    return bytes;
+  }
+
+  /** See `WeiLink.upload`. */
+  async upload(
+    to: string,
+    data: Exclude<MediaInput, UploadedMedia>,
+    type: MediaKind | UploadMediaType,
+    fileName?: string,
+  ): Promise<UploadedMedia> {
+    const ctx = this.#ctx;
+    const mediaType = typeof type === "number" ? type : MEDIA_KINDS[type];
+    if (!mediaType || !Object.values(UploadMediaType).includes(mediaType)) {
+      throw new TypeError(`Invalid media type "${type}": expected image, voice, file or video`);
+    }
+    const name = fileName || suggestedFileName(data);
+    if (mediaType === UploadMediaType.FILE && !name) {
+      throw new TypeError('Cannot upload a file without "fileName"');
+    }
+    const bytes = await readMediaInput(data);
+    const s = await this.#routeLocked(to);
+    return await uploadMedia(bytes, {
+      api: this.#registry.apiFor(s),
+      cdnBaseUrl: ctx.cdnBaseUrl,
+      ...(ctx.fetch ? { fetch: ctx.fetch } : {}),
+      to,
+      mediaType,
+      ...(name && mediaType === UploadMediaType.FILE ? { fileName: name } : {}),
+    });
+  }
+
+  async #storeSent(botId: string, to: string, parts: SentPart[], token: string): Promise<void> {
+    const store = await this.#ctx.store();
+    if (!store) return;
+    try {
+      store.storeSent(botId, to, parts, token);
+    } catch (err) {
+      this.#ctx.logger.warn(`Cannot store ${parts.length} sent message(s): ${errorText(err)}`);
+    }
+  }
+}
+
+function mediaField(m: Message): Pick<Message, "image" | "voice" | "file" | "video"> {
+  const out: Pick<Message, "image" | "voice" | "file" | "video"> = {};
+  if (m.image) out.image = m.image;
+  else if (m.voice) out.voice = m.voice;
+  else if (m.file) out.file = m.file;
+  else if (m.video) out.video = m.video;
+  return out;
+}

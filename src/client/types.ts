@@ -1,0 +1,112 @@
+/**
+ * Public option, event and content types of the `WeiLink` client.
+ *
+ * @module
+ */
+
+import type { Message } from "../models.ts";
+import type { Logger, LogLevel } from "./logger.ts";
+import type { QrLoginOptions } from "./login.ts";
+import type { MediaInput } from "./media_input.ts";
+
+/** Backoff after failed polls (spec §3.3): `shortMs` after a failure, `longMs` after `longAfter`. */
+export interface RetryPolicy {
+  /** Delay after a failed poll, default 2 000 ms. */
+  shortMs: number;
+  /** Delay after `longAfter` consecutive failures, default 30 000 ms. */
+  longMs: number;
+  /** Consecutive failures that trigger the long delay (the counter then restarts), default 3. */
+  longAfter: number;
+}
+
+/** Something the client wants its owner to know about; see {@linkcode WeiLinkOptions.onEvent}. */
+export type WeiLinkEvent =
+  | { type: "session_expired"; session: string; botId: string }
+  | { type: "poll_failed"; session: string; error: Error; retryInMs: number }
+  | { type: "dispatcher_role"; role: "primary" | "standby" | "store_watcher" }
+  | { type: "dispatcher_stopped"; reason: "stopped" | "all_sessions_expired" }
+  | { type: "messages_dropped"; count: number };
+
+/** Options of {@linkcode WeiLink}. Every field is optional. */
+export interface WeiLinkOptions {
+  /** Data directory; default env `WEILINK_HOME`, else `~/.weilink` (shared with the Python version). */
+  basePath?: string;
+  /**
+   * SQLite message store: `true` for `<basePath>/messages.db`, a path for another file, `false`
+   * (default) for none. Needed for the cooperative fallback when another process polls.
+   */
+  messageStore?: boolean | string;
+  /** Seconds of history the first cooperative-fallback read returns (default 60). */
+  fallbackWindow?: number;
+  /** Messages buffered for `recv()` while the dispatcher runs; oldest dropped beyond (default 1000). */
+  queueMaxSize?: number;
+  /** API base when an account has none stored, and the QR host; env `WEILINK_BASE_URL`. */
+  baseUrl?: string;
+  /** CDN base; env `WEILINK_CDN_BASE_URL`, default `https://novac2c.cdn.weixin.qq.com/c2c`. */
+  cdnBaseUrl?: string;
+  /** Fixed QR login host; default `baseUrl` when set, else the official host. */
+  qrBaseUrl?: string;
+  /** `fetch` used for every request. */
+  fetch?: typeof fetch;
+  /** A logger, or the level of the default stderr logger (env `WEILINK_LOG_LEVEL`, default `info`). */
+  logger?: Logger | LogLevel | "silent";
+  /** Receives lifecycle events (session expiry, dispatcher role, dropped messages). */
+  onEvent?: (event: WeiLinkEvent) => void;
+  /** Clock in epoch ms (tests move it to exercise the 24-hour window and ticket expiry). */
+  now?: () => number;
+  /** Poll backoff. */
+  retry?: Partial<RetryPolicy>;
+  /** Pause between QR status polls, default 1 000 ms. */
+  loginPollIntervalMs?: number;
+  /** How often a standby dispatcher checks the poll lock and the store, default 2 000 ms. */
+  watchIntervalMs?: number;
+}
+
+/** Options of {@linkcode WeiLink.login}. */
+export interface LoginOptions extends QrLoginOptions {
+  /** Session to log in; default: the default session. A new name creates a session. */
+  name?: string;
+  /** Run a QR login even when the session already has credentials. */
+  force?: boolean;
+}
+
+/** Options of {@linkcode WeiLink.recv}. */
+export interface RecvOptions {
+  /** Longest wait in **seconds** (as in the Python original and the CLI), default 35. */
+  timeout?: number;
+  /** Ends the wait early. */
+  signal?: AbortSignal;
+}
+
+/** Content of {@linkcode WeiLink.send}: text first, then every media item as its own message. */
+export interface SendContent {
+  /** Text (at most 16 384 UTF-8 bytes). */
+  text?: string;
+  /** Image(s). */
+  image?: MediaInput | MediaInput[];
+  /** Voice clip(s) (the phone may not display outbound voice, spec §4.6). */
+  voice?: MediaInput | MediaInput[];
+  /** File(s). */
+  file?: MediaInput | MediaInput[];
+  /**
+   * Name(s) of the file(s), in order; one name is reused for every file. Defaults to the name of a
+   * `{ path }`, `URL` or `File`; required for other byte inputs.
+   */
+  fileName?: string | string[];
+  /** Video(s). */
+  video?: MediaInput | MediaInput[];
+  /** Send through this session instead of routing by context token. */
+  session?: string;
+}
+
+/** Options of {@linkcode WeiLink.runBackground} and {@linkcode WeiLink.runForever}. */
+export interface DispatchOptions {
+  /** Long-poll timeout per cycle in seconds, default 35. */
+  pollTimeout?: number;
+}
+
+/** A message handler; async handlers are awaited, so handlers run one message at a time, in order. */
+export type MessageHandler = (message: Message) => void | Promise<void>;
+
+/** Media type names accepted by {@linkcode WeiLink.upload}. */
+export type MediaKind = "image" | "voice" | "file" | "video";
