@@ -59,6 +59,14 @@ export interface ILinkApiOptions {
   token?: string;
   /** `fetch` to use, e.g. for a proxy or for tests. */
   fetch?: typeof fetch;
+  /**
+   * `fetch` for `sendmessage` only; default `fetch`. A send must reach the server at most once,
+   * and some HTTP stacks (Deno's `fetch` among them) silently send a POST again when a reused
+   * keep-alive connection closes after the server read it. Pass a `fetch` that opens a fresh
+   * connection per request (in Deno: one bound to `Deno.createHttpClient({ poolMaxIdlePerHost: 0 })`)
+   * so that such a failure is reported instead of repeated.
+   */
+  sendFetch?: typeof fetch;
   /** `SKRouteTag` header, sent on every request when set. */
   routeTag?: string;
   /** `base_info.channel_version`; defaults to this SDK's version. */
@@ -157,6 +165,27 @@ function excerpt(text: string, max = 200): string {
   return flat.length > max ? `${flat.slice(0, max)}…` : flat;
 }
 
+/**
+ * Whether a failed `fetch` certainly never delivered its request: the connection could not be
+ * opened or the host name did not resolve. Runtimes word this differently (Deno: "client error
+ * (Connect)", Node: `cause.code` ECONNREFUSED/ENOTFOUND); anything else — a connection closed or
+ * reset after the request went out — may have reached the server.
+ */
+function neverConnected(err: unknown): boolean {
+  const parts: string[] = [];
+  for (let e = err, depth = 0; e !== undefined && e !== null && depth < 5; depth++) {
+    if (typeof e !== "object") {
+      parts.push(String(e));
+      break;
+    }
+    const o = e as { message?: unknown; code?: unknown; cause?: unknown };
+    parts.push(String(o.message ?? ""), String(o.code ?? ""));
+    e = o.cause;
+  }
+  return /\(Connect\)|tcp connect error|dns error|ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH/i
+    .test(parts.join(" "));
+}
+
 function code(v: unknown): number {
   if (typeof v === "number") return v;
   if (typeof v === "string" && /^-?\d+$/.test(v.trim())) return Number(v);
@@ -187,6 +216,7 @@ export class ILinkApi {
   readonly qrBaseUrl: string;
   readonly #token: string;
   readonly #fetch: typeof fetch;
+  readonly #sendFetch: typeof fetch;
   readonly #routeTag: string | undefined;
   readonly #baseInfo: WireBaseInfo;
   readonly #clientVersion: string = clientVersionHeader(SDK_VERSION);
@@ -202,6 +232,7 @@ export class ILinkApi {
     this.#token = (options.token ?? "").trim();
     // Calling the global fetch unbound throws "Illegal invocation" in browsers.
     this.#fetch = options.fetch ?? ((input, init) => fetch(input, init));
+    this.#sendFetch = options.sendFetch ?? this.#fetch;
     this.#routeTag = options.routeTag;
     this.#authorization = this.#token ? `Bearer ${this.#token}` : "";
     this.#baseInfo = {
@@ -346,7 +377,13 @@ export class ILinkApi {
       message_type: 2,
       message_state: 2,
     };
-    return await this.#post<SendMessageResponse>("sendmessage", { msg: wire }, TIMEOUTS.send);
+    return await this.#post<SendMessageResponse>(
+      "sendmessage",
+      { msg: wire },
+      TIMEOUTS.send,
+      undefined,
+      this.#sendFetch,
+    );
   }
 
   /**
@@ -458,6 +495,7 @@ export class ILinkApi {
     body: Record<string, unknown>,
     timeoutMs: number,
     signal?: AbortSignal,
+    fetcher: typeof fetch = this.#fetch,
   ): Promise<T> {
     // Same key order as `{ ...body, base_info }`, without the copy: every caller passes a fresh
     // object it does not keep.
@@ -468,6 +506,7 @@ export class ILinkApi {
       { method: "POST", headers: this.#jsonHeaders(true), body: JSON.stringify(body) },
       timeoutMs,
       signal,
+      fetcher,
     );
     return this.#checked<T>(endpoint, res.text);
   }
@@ -479,6 +518,7 @@ export class ILinkApi {
     init: RequestInit,
     timeoutMs: number,
     signal?: AbortSignal,
+    fetcher: typeof fetch = this.#fetch,
   ): Promise<RawResponse> {
     signal?.throwIfAborted();
     const controller = new AbortController();
@@ -487,7 +527,7 @@ export class ILinkApi {
     if (onAbort) signal!.addEventListener("abort", onAbort, { once: true });
     init.signal = controller.signal;
     try {
-      const response = await this.#fetch(url, init);
+      const response = await fetcher(url, init);
       const text = await response.text();
       if (!response.ok) {
         throw new NetworkError(
@@ -510,6 +550,7 @@ export class ILinkApi {
       const reason = err instanceof Error ? err.message : String(err);
       throw new NetworkError(endpoint, `iLink ${endpoint} request failed: ${reason}`, {
         cause: err,
+        unsent: neverConnected(err),
       });
     } finally {
       clearTimeout(timer);

@@ -86,6 +86,11 @@ export interface NetworkErrorOptions {
   cause?: unknown;
   /** Whether the request timed out on the client side. */
   timedOut?: boolean;
+  /**
+   * Whether the request certainly never reached the server (the connection could not be opened,
+   * or the name did not resolve). When `false`, the server may have received and acted on it.
+   */
+  unsent?: boolean;
 }
 
 /**
@@ -99,6 +104,11 @@ export class NetworkError extends Error {
   readonly status?: number;
   /** Whether the request timed out on the client side. */
   readonly timedOut: boolean;
+  /**
+   * Whether the request certainly never reached the server. When `false` (a dropped connection,
+   * a timeout), a request with side effects such as `sendmessage` may have been carried out.
+   */
+  readonly unsent: boolean;
 
   /** Creates the error. */
   constructor(endpoint: string, message: string, options: NetworkErrorOptions = {}) {
@@ -107,6 +117,7 @@ export class NetworkError extends Error {
     this.endpoint = endpoint;
     if (options.status !== undefined) this.status = options.status;
     this.timedOut = options.timedOut ?? false;
+    this.unsent = options.unsent ?? false;
   }
 }
 
