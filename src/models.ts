@@ -32,6 +32,29 @@ import type {
 } from "./protocol/types.ts";
 import { isObject, num, readMediaInfo, readVideoInfo, readVoiceInfo, str } from "./wire_fields.ts";
 
+/**
+ * A wire message that cannot become a {@linkcode Message}: not a JSON object, or an id that is not
+ * a 64-bit unsigned decimal. The receive loop skips such an entry (logging it) and moves on.
+ */
+export class InvalidMessageError extends Error {
+  /** Creates the error. */
+  constructor(message: string) {
+    super(message);
+    this.name = "InvalidMessageError";
+  }
+}
+
+/**
+ * Quotes nested deeper than this are cut (with a warning). Real quotes are one or two levels deep;
+ * a hostile one nested thousands of levels would otherwise exhaust the stack.
+ */
+export const MAX_QUOTE_DEPTH = 8;
+/** Depth kept of the raw wire form of unknown items; deeper values are replaced by a marker. */
+const MAX_RAW_DEPTH = 32;
+/** Latest representable epoch millisecond (`new Date(8.64e15)`); later timestamps read as 0. */
+const MAX_EPOCH_MS = 8.64e15;
+const UINT64_MAX = (1n << 64n) - 1n;
+
 /** Content type of a message item (wire `MessageItem.type`). */
 export enum MessageType {
   /** Plain text. */
@@ -241,15 +264,18 @@ export class RefMessage implements RefMessageInit {
     if (init.video) this.video = init.video;
   }
 
-  /** Parses a wire `ref_msg`. */
-  static fromWire(raw: WireRefMessage): RefMessage {
+  /**
+   * Parses a wire `ref_msg`. `depth` is how many quotes enclose it (quotes nested deeper than
+   * {@linkcode MAX_QUOTE_DEPTH} are dropped); problems found are appended to `warnings`.
+   */
+  static fromWire(raw: WireRefMessage, depth = 1, warnings: string[] = []): RefMessage {
     const item = isObject(raw.message_item) ? raw.message_item : undefined;
-    const parsed = item ? parseItem(item) : undefined;
+    const parsed = item ? parseItem(item, depth, warnings) : undefined;
     const init: RefMessageInit = {
       msgType: parsed ? parsed.type as MessageType : MessageType.TEXT,
       title: str(raw.title),
     };
-    const svrId = idString(raw.svr_id);
+    const svrId = optionalId(raw.svr_id, "ref_msg.svr_id", warnings);
     if (svrId !== undefined) init.svrId = svrId;
     if (parsed) {
       if (parsed.text !== undefined) init.text = parsed.text;
@@ -305,6 +331,8 @@ export interface MessageInit {
   refMsg?: RefMessage;
   /** Received or sent. */
   direction?: MessageDirection;
+  /** Problems found while parsing the wire form. */
+  warnings?: string[];
 }
 
 /** A WeChat message, received by or sent from a bot. */
@@ -342,6 +370,12 @@ export class Message {
   refMsg?: RefMessage;
   /** Received or sent. */
   direction: MessageDirection;
+  /**
+   * Problems found while parsing the wire form (a quote nested too deep, an out-of-range
+   * timestamp, a malformed item id); the message was kept with what could be read. Absent when
+   * the message parsed cleanly.
+   */
+  warnings?: string[];
 
   /** Builds a message from its fields. */
   constructor(init: MessageInit) {
@@ -360,6 +394,7 @@ export class Message {
     if (init.botId !== undefined) this.botId = init.botId;
     if (init.refMsg) this.refMsg = init.refMsg;
     this.direction = init.direction ?? MessageDirection.RECEIVED;
+    if (init.warnings?.length) this.warnings = init.warnings;
   }
 
   /**
@@ -370,21 +405,49 @@ export class Message {
    * @param botId The bot account that received it.
    */
   static fromWire(raw: WireMessage, botId?: string): Message {
-    const wireItems = Array.isArray(raw.item_list) ? raw.item_list : [];
-    const items = wireItems.filter(isObject).map(parseItem);
+    if (!isObject(raw)) {
+      throw new InvalidMessageError(
+        `Cannot parse message: expected a JSON object, got ${raw === null ? "null" : typeof raw}`,
+      );
+    }
+    const warnings: string[] = [];
+    let wireItems: unknown[] = [];
+    if (Array.isArray(raw.item_list)) wireItems = raw.item_list;
+    else if (raw.item_list !== undefined && raw.item_list !== null) {
+      warnings.push("item_list is not an array; no item was read");
+    }
+    const items: MessageItem[] = [];
+    for (const [i, entry] of wireItems.entries()) {
+      if (isObject(entry)) items.push(parseItem(entry, 0, warnings));
+      else warnings.push(`item ${i} is not an object and was skipped`);
+    }
     const init: MessageInit = {
       fromUser: str(raw.from_user_id),
       toUser: str(raw.to_user_id),
       msgType: items[0] ? items[0].type as MessageType : MessageType.TEXT,
       items,
-      timestamp: num(raw.create_time_ms),
+      timestamp: epochMs(raw.create_time_ms, "create_time_ms", warnings),
       contextToken: str(raw.context_token),
       direction: raw.message_type === 2 ? MessageDirection.SENT : MessageDirection.RECEIVED,
     };
-    // The item-level msg_id is the documented fallback when the message id is missing.
-    const messageId = idString(raw.message_id) ?? items.find((i) => i.msgId)?.msgId;
+    // The item-level msg_id is the documented fallback when the message id is missing. A message
+    // id that is present but not a uint64 is refused: it could neither be stored nor matched.
+    let messageId: string | undefined;
+    if (raw.message_id !== undefined && raw.message_id !== null && raw.message_id !== "") {
+      messageId = canonicalId(raw.message_id);
+      if (messageId === undefined) {
+        throw new InvalidMessageError(
+          `Cannot parse message: message_id ${
+            describeValue(raw.message_id)
+          } is not a 64-bit unsigned decimal`,
+        );
+      }
+    } else {
+      messageId = items.find((i) => i.msgId)?.msgId;
+    }
     if (messageId !== undefined) init.messageId = messageId;
     if (botId !== undefined) init.botId = botId;
+    if (warnings.length) init.warnings = warnings;
     for (const item of items) {
       if (item.text !== undefined && init.text === undefined) init.text = item.text;
       if (item.image && !init.image) init.image = item.image;
@@ -443,10 +506,16 @@ export interface SendResult {
   /** Why the send failed, when it did. */
   error?: string;
   /**
-   * The error that stopped the send, when it did: an `ILinkError` subclass (e.g.
-   * `SessionExpiredError`), a `NetworkError` or a `CdnError`, for callers that branch on the kind.
+   * The error that stopped the send, when it did: an `ILinkError` subclass, a `NetworkError`, a
+   * `CdnError`, or the client's `StaleContextError`, for callers that branch on the kind.
    */
   cause?: Error;
+  /**
+   * `true` when the part that failed may still have been delivered: its request left, but the
+   * connection dropped or timed out before an answer. It is not sent again (that could show the
+   * user a duplicate); it counts against the reply quota.
+   */
+  maybeDelivered?: boolean;
 }
 
 const ITEM_TYPE_NAMES: Record<number, string> = {
@@ -482,10 +551,11 @@ function contentJSON(c: Content, out: Record<string, unknown>): void {
   }
 }
 
-function parseItem(raw: WireMessageItem): MessageItem {
+/** Parses one item; `depth` is how many quotes enclose it. */
+function parseItem(raw: WireMessageItem, depth: number, warnings: string[]): MessageItem {
   const type = num(raw.type);
   const item: MessageItem = { type };
-  const msgId = idString(raw.msg_id);
+  const msgId = optionalId(raw.msg_id, "msg_id", warnings);
   if (msgId !== undefined) item.msgId = msgId;
   let known = true;
   if (type === MessageType.TEXT && isObject(raw.text_item)) {
@@ -501,9 +571,16 @@ function parseItem(raw: WireMessageItem): MessageItem {
   } else {
     known = false;
   }
-  // Unknown (or malformed) items keep their wire form so nothing the user sent is lost.
-  if (!known) item.raw = raw;
-  if (isObject(raw.ref_msg)) item.refMsg = RefMessage.fromWire(raw.ref_msg);
+  // Unknown (or malformed) items keep their wire form so nothing the user sent is lost; a copy cut
+  // at a sane depth, so that it can always be serialised again.
+  if (!known) item.raw = boundedCopy(raw, MAX_RAW_DEPTH, warnings);
+  if (isObject(raw.ref_msg)) {
+    if (depth >= MAX_QUOTE_DEPTH) {
+      warnings.push(`a quote nested deeper than ${MAX_QUOTE_DEPTH} levels was dropped`);
+    } else {
+      item.refMsg = RefMessage.fromWire(raw.ref_msg, depth + 1, warnings);
+    }
+  }
   return item;
 }
 
@@ -531,10 +608,68 @@ function parseFile(raw: WireFileItem): FileInfo {
   };
 }
 
-/** A 64-bit id as a decimal string; numbers are accepted but may already have lost precision. */
-function idString(v: unknown): string | undefined {
-  if (typeof v === "string") return v === "" ? undefined : v;
-  if (typeof v === "bigint") return v.toString();
-  if (typeof v === "number" && Number.isFinite(v)) return BigInt(Math.trunc(v)).toString();
-  return undefined;
+/**
+ * A uint64 id in canonical decimal form (no sign, no leading zeros), from a decimal string, a
+ * bigint, or a safe integer; `undefined` for anything else (`1e400`, `-5`, `"abc"`, 2^64).
+ */
+function canonicalId(v: unknown): string | undefined {
+  let big: bigint;
+  if (typeof v === "string") {
+    if (!/^\d{1,20}$/.test(v)) return undefined;
+    big = BigInt(v);
+  } else if (typeof v === "bigint") {
+    big = v;
+  } else if (typeof v === "number" && Number.isSafeInteger(v)) {
+    big = BigInt(v);
+  } else {
+    return undefined;
+  }
+  return big >= 0n && big <= UINT64_MAX ? big.toString() : undefined;
+}
+
+/** An optional secondary id (item `msg_id`, quote `svr_id`): invalid ones are dropped with a warning. */
+function optionalId(v: unknown, field: string, warnings: string[]): string | undefined {
+  if (v === undefined || v === null || v === "") return undefined;
+  const id = canonicalId(v);
+  if (id === undefined) {
+    warnings.push(`${field} ${describeValue(v)} is not a 64-bit unsigned decimal and was dropped`);
+  }
+  return id;
+}
+
+/** An epoch-ms timestamp; values a `Date` cannot hold read as 0, with a warning. */
+function epochMs(v: unknown, field: string, warnings: string[]): number {
+  const n = num(v);
+  if (n >= 0 && n <= MAX_EPOCH_MS) return Math.trunc(n);
+  warnings.push(`${field} ${describeValue(v)} is out of range and was read as 0`);
+  return 0;
+}
+
+/** A short, safe rendering of a wire value for messages. */
+function describeValue(v: unknown): string {
+  const text = typeof v === "string" ? JSON.stringify(v) : String(v);
+  return text.length > 40 ? `${text.slice(0, 40)}…` : text;
+}
+
+/**
+ * A copy of a JSON value with everything deeper than `maxDepth` replaced by the string
+ * `"[nested too deep]"` (one warning per cut value), so a hostile structure can be kept, stored
+ * and printed without exhausting the stack.
+ */
+function boundedCopy(value: unknown, maxDepth: number, warnings: string[]): unknown {
+  let cut = false;
+  const copy = (v: unknown, depth: number): unknown => {
+    if (typeof v !== "object" || v === null) return v;
+    if (depth >= maxDepth) {
+      cut = true;
+      return "[nested too deep]";
+    }
+    if (Array.isArray(v)) return v.map((x) => copy(x, depth + 1));
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) out[k] = copy(x, depth + 1);
+    return out;
+  };
+  const result = copy(value, 0);
+  if (cut) warnings.push(`an unknown item nested deeper than ${maxDepth} levels was cut`);
+  return result;
 }

@@ -151,7 +151,7 @@ Deno.test("fromWire: quoted media and message-level fallbacks", () => {
     message_type: 2,
     item_list: [{
       type: 1,
-      msg_id: "123456789012345678901",
+      msg_id: "12345678901234567891",
       text_item: { text: "x" },
       ref_msg: {
         svr_id: "5",
@@ -161,7 +161,7 @@ Deno.test("fromWire: quoted media and message-level fallbacks", () => {
   });
   assert.equal(msg.direction, MessageDirection.SENT);
   // The item-level msg_id is the fallback id.
-  assert.equal(msg.messageId, "123456789012345678901");
+  assert.equal(msg.messageId, "12345678901234567891");
   assert.equal(msg.refMsg?.msgType, MessageType.VOICE);
   assert.equal(msg.refMsg?.voice?.text, "quoted voice");
   assert.deepEqual(msg.refMsg?.toJSON(), {
