@@ -55,8 +55,8 @@ export async function readMediaBytes(
   maxBytes: number,
   what: string,
 ): Promise<Uint8Array> {
+  // An empty file is valid media: it encrypts to one block of padding (spec §5.1).
   const size = data instanceof Uint8Array ? data.byteLength : data.size;
-  if (size === 0) throw new RangeError(`Cannot ${what}: data is empty`);
   if (size > maxBytes) {
     throw new RangeError(`Cannot ${what}: ${bytes(size)} exceed the limit of ${bytes(maxBytes)}`);
   }
@@ -79,7 +79,7 @@ export async function readMediaBytes(
  * await api.sendMessage({ to_user_id: userId, context_token: ctx, item_list: [mediaItemFor(uploaded)] });
  * ```
  *
- * @throws {RangeError} When the data is empty or larger than `maxBytes`.
+ * @throws {RangeError} When the data is larger than `maxBytes`.
  * @throws {CdnError} When the CDN rejects the upload or every attempt failed.
  * @throws {ILinkError} When `getuploadurl` is refused.
  */
