@@ -8,6 +8,7 @@
 
 import type { BotInfo, Message, SendResult, UploadedMedia, UploadMediaType } from "../models.ts";
 import { ClientContext } from "./client_context.ts";
+import { Consumer } from "./consumer.ts";
 import { validateSessionName } from "./data_dir.ts";
 import { Dispatcher } from "./dispatcher.ts";
 import { LoginError } from "./errors.ts";
@@ -15,9 +16,10 @@ import { runQrLogin } from "./login.ts";
 import type { MediaInput } from "./media_input.ts";
 import { Poller } from "./poller.ts";
 import { Sender } from "./sender.ts";
-import { SessionRegistry, type SessionState } from "./session_registry.ts";
+import { isUsable, SessionRegistry, type SessionState } from "./session_registry.ts";
 import type {
   DispatchOptions,
+  ErrorHandler,
   LoginOptions,
   MediaKind,
   MessageHandler,
@@ -28,6 +30,7 @@ import type {
 
 export type {
   DispatchOptions,
+  ErrorHandler,
   LoginOptions,
   MediaKind,
   MessageHandler,
@@ -62,22 +65,31 @@ export class Session {
 
   /** Bot account id, `undefined` when not logged in. */
   get botId(): string | undefined {
-    return this.#state.bot?.botId;
+    return this.#state.cred?.bot.botId;
   }
 
   /** WeChat user who authorised the bot, `undefined` when not logged in. */
   get userId(): string | undefined {
-    return this.#state.bot?.userId;
+    return this.#state.cred?.bot.userId;
   }
 
   /** Whether the session has credentials that have not been reported as expired. */
   get isConnected(): boolean {
-    return this.#state.bot !== undefined && !this.#state.expired;
+    return isUsable(this.#state);
   }
 
-  /** Whether the server reported the credentials as expired (`-14`); log in again. */
+  /**
+   * Whether `getupdates` answered `-14` for the credentials (seen by this or another process). The
+   * token is still probed with growing pauses; `login()` offers a new QR code without `force`.
+   */
   get isExpired(): boolean {
-    return this.#state.expired;
+    return this.#state.cred?.expiredAt !== undefined;
+  }
+
+  /** When the server reported the credentials as expired, if it did. */
+  get expiredAt(): Date | undefined {
+    const at = this.#state.cred?.expiredAt;
+    return at === undefined ? undefined : new Date(at * 1000);
   }
 
   /** Whether this is the client's default session. */
@@ -150,13 +162,14 @@ export class WeiLink {
   readonly #poller: Poller;
   readonly #sender: Sender;
   readonly #dispatcher: Dispatcher;
+  readonly #consumers = new Set<Consumer>();
 
   /** Opens the data directory (migrating a legacy flat layout) and loads every session. */
   constructor(options: WeiLinkOptions = {}) {
     this.#ctx = new ClientContext(options);
     this.#registry = new SessionRegistry(this.#ctx);
     this.#poller = new Poller(this.#ctx, this.#registry);
-    this.#sender = new Sender(this.#ctx, this.#registry, this.#poller);
+    this.#sender = new Sender(this.#ctx, this.#registry);
     this.#dispatcher = new Dispatcher(
       this.#ctx,
       this.#registry,
@@ -172,33 +185,42 @@ export class WeiLink {
     return this.#ctx.dir.basePath;
   }
 
+  // The session getters read the data directory first (a few `stat`s when nothing changed), so
+  // they reflect logins, logouts, renames, expiries and default changes of other processes.
+
   /** Whether any session has usable credentials. */
   get isConnected(): boolean {
-    return this.#registry.usable().length > 0;
+    return this.#synced().usable().length > 0;
   }
 
   /** Bot id of the default session, `undefined` when it is not logged in. */
   get botId(): string | undefined {
-    return this.#registry.get(this.#registry.defaultName)?.bot?.botId;
+    const registry = this.#synced();
+    return registry.get(registry.defaultName)?.cred?.bot.botId;
   }
 
   /** Session name → bot id, for every session with credentials. */
   get botIds(): Record<string, string> {
     const out: Record<string, string> = {};
-    for (const s of this.#registry.all()) if (s.bot) out[s.name] = s.bot.botId;
+    for (const s of this.#synced().withCredentials()) out[s.name] = s.cred!.bot.botId;
     return out;
   }
 
   /** Every session by name (iteration order: discovery order, then creation). */
   get sessions(): Record<string, Session> {
     const out: Record<string, Session> = {};
-    for (const s of this.#registry.all()) out[s.name] = new Session(this, s);
+    for (const s of this.#synced().all()) out[s.name] = new Session(this, s);
     return out;
   }
 
   /** Name of the default session. */
   get defaultSessionName(): string {
-    return this.#registry.defaultName;
+    return this.#synced().defaultName;
+  }
+
+  #synced(): SessionRegistry {
+    if (!this.#ctx.closed) this.#registry.sync();
+    return this.#registry;
   }
 
   /** Whether the dispatcher (`runBackground`/`runForever`) is running. */
@@ -240,20 +262,22 @@ export class WeiLink {
 
   /**
    * Log a session in by QR code (spec §6.1). Existing credentials are reused unless `force` is set
-   * (or the server reported them expired). The QR code goes to `onQr`, by default printed to
-   * stderr. Expired codes are refreshed (3 codes at most), `scaned_but_redirect` is followed, and
-   * the login fails with {@linkcode LoginError} after `timeoutMs` (default 5 minutes).
+   * or the server reported them expired (by this process or another one sharing the folder): an
+   * expired session gets a new QR code and keeps its name and history. The QR code goes to
+   * `onQr`, by default printed to stderr. Expired codes are refreshed (3 codes at most),
+   * `scaned_but_redirect` is followed, and the login fails with {@linkcode LoginError} after
+   * `timeoutMs` (default 5 minutes). A new login replaces the token and starts a fresh cursor.
    */
   async login(options: LoginOptions = {}): Promise<BotInfo> {
     const ctx = this.#ctx;
     ctx.assertOpen();
-    this.#registry.refreshFromDisk();
+    this.#registry.sync();
     const name = options.name ?? this.#registry.defaultName;
     validateSessionName(name);
     const s = this.#registry.get(name);
-    if (s?.bot && !s.expired && !options.force) {
-      ctx.logger.info(`Session "${name}" is already logged in as ${s.bot.botId}`);
-      return s.bot;
+    if (s && isUsable(s) && !options.force) {
+      ctx.logger.info(`Session "${name}" is already logged in as ${s.cred!.bot.botId}`);
+      return s.cred!.bot;
     }
     const result = await runQrLogin({
       session: name,
@@ -269,9 +293,10 @@ export class WeiLink {
       now: ctx.now,
     }, options);
     if (result.kind === "bound") {
-      if (s?.bot) {
-        s.expired = false;
-        return s.bot;
+      // The server recognised a token we still hold: it works, so it is not expired.
+      if (s?.cred) {
+        await this.#registry.markResumed(s, s.cred);
+        return s.cred.bot;
       }
       throw new LoginError(
         "bound",
@@ -281,7 +306,7 @@ export class WeiLink {
     const bot = result.bot;
     const state = await this.#registry.saveLogin(name, bot);
     ctx.logger.info(`Logged in session "${name}" as bot ${bot.botId}`);
-    await this.#registry.apiFor(state).notifyStart().catch(() => {});
+    await this.#registry.apiFor(state.cred!).notifyStart().catch(() => {});
     this.#dispatcher.wake();
     return bot;
   }
@@ -295,8 +320,18 @@ export class WeiLink {
    * When another process holds the poll lock, the store fallback (if enabled) supplies messages
    * that process stored, each once; otherwise the call waits for the lock until the timeout.
    *
-   * @throws {NotLoggedInError} When no session has usable credentials.
-   * @throws {SessionExpiredError} When every polled session failed and one of them expired.
+   * Transient failures never escape: a failed poll (network error, HTTP error, an API error such
+   * as `ret: -1`, a malformed answer) is logged, reported as a `poll_failed` event and retried
+   * after a growing pause (2 s, 4 s, then 30 s) within the timeout; `[]` comes back when the
+   * timeout passes first. A message that cannot be parsed is skipped with a warning
+   * (`message_skipped`). So `for (;;) await wl.recv()` keeps running through outages.
+   *
+   * @throws {NotLoggedInError} When no session has credentials (log in first).
+   * @throws {SessionExpiredError} When every session with credentials has expired (`-14` from
+   *   `getupdates`). The tokens are kept and probed with growing pauses; a later call returns
+   *   messages again once the server accepts a token, or once a new login replaced it.
+   * @throws {RangeError} For a negative timeout.
+   * @throws {DOMException} `AbortError` (the signal's reason) when `signal` aborts.
    */
   async recv(options: RecvOptions = {}): Promise<Message[]> {
     this.#ctx.assertOpen();
@@ -305,8 +340,31 @@ export class WeiLink {
       throw new RangeError(`Invalid timeout ${timeoutS}: expected seconds >= 0`);
     }
     const timeoutMs = timeoutS * 1000;
-    if (this.#dispatcher.running) return await this.#dispatcher.take(timeoutMs, options.signal);
-    return await this.#poller.recv(timeoutMs, options.signal);
+    if (!this.#dispatcher.running) return await this.#poller.recv(timeoutMs, options.signal);
+    // The dispatcher polls; its buffer feeds this call. Messages already buffered come first,
+    // then the same promise as without it: no credentials or every session expired is an error.
+    const queued = await this.#dispatcher.take(0);
+    if (queued.length) return queued;
+    this.#poller.assertCanReceive();
+    const received = await this.#dispatcher.take(timeoutMs, options.signal);
+    if (received.length === 0) this.#poller.assertCanReceive();
+    return received;
+  }
+
+  /**
+   * A named reader of received messages with a durable position of its own
+   * (`<data dir>/.consumers/<name>.json`): each consumer sees every message once, across restarts
+   * and whichever process polls. Needs the message store. `recv()` of a consumer returns what
+   * arrived after its position; the batch counts as handled once {@linkcode Consumer.ack} is
+   * called (or the next `recv()`), so a crash before that repeats it rather than losing it.
+   *
+   * @throws {TypeError} For a name that is not 1-64 letters, digits, `.`, `_` or `-`.
+   */
+  consumer(name: string): Consumer {
+    this.#ctx.assertOpen();
+    const consumer = new Consumer(this.#ctx, this.#poller, name, () => this.#dispatcher.running);
+    this.#consumers.add(consumer);
+    return consumer;
   }
 
   // ---- send ---------------------------------------------------------------------------------
@@ -383,6 +441,16 @@ export class WeiLink {
   }
 
   /**
+   * Register a handler for failures of `onMessage` handlers, like grammY's `bot.catch`: it gets the
+   * error and the message. Without one, failures are logged. Either way the failing message does
+   * not stop the others, and a `handler_failed` event is emitted. Returns a function that removes
+   * the handler.
+   */
+  onError(handler: ErrorHandler): () => void {
+    return this.#dispatcher.onError(handler);
+  }
+
+  /**
    * Start the dispatcher without blocking: poll every session in the background, call the
    * `onMessage` handlers and buffer messages for `recv()`. The dispatcher keeps `.poll.lock` while
    * it runs. If another process holds it, the dispatcher stands by (watching the message store,
@@ -394,13 +462,21 @@ export class WeiLink {
   }
 
   /**
-   * Run the dispatcher until {@linkcode WeiLink.stop} is called, SIGINT/SIGTERM arrives, or every
-   * session has expired; then close the client.
+   * Run the dispatcher until {@linkcode WeiLink.stop} is called (a handler may call it) or
+   * SIGINT/SIGTERM arrives; then close the client. The first signal lets the handler in progress
+   * finish; a second one exits the process at once (status 130). Expired sessions do not end it:
+   * they are probed with growing pauses, and a login by another process is picked up.
    */
   async runForever(options: DispatchOptions = {}): Promise<void> {
     await this.runBackground(options);
+    let signalled = false;
     const onSignal = () => {
-      this.#ctx.logger.info("Signal received, shutting down");
+      if (signalled) {
+        this.#ctx.logger.warn("Second signal: exiting without waiting for handlers");
+        Deno.exit(130);
+      }
+      signalled = true;
+      this.#ctx.logger.info("Signal received, shutting down (signal again to exit at once)");
       void this.stop();
     };
     const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
@@ -421,17 +497,30 @@ export class WeiLink {
     }
   }
 
-  /** Stop the dispatcher (if running) and wait for it to wind down. */
+  /**
+   * Stop the dispatcher (if running) and wait for it to wind down. Called from an `onMessage`
+   * handler it returns at once; the dispatcher then finishes as soon as that handler returns.
+   */
   stop(): Promise<void> {
     return this.#dispatcher.stop();
   }
 
   // ---- lifecycle ----------------------------------------------------------------------------
 
-  /** Stop the dispatcher, close the store and release the lock files. Idempotent. */
+  /**
+   * Stop the dispatcher, close the store and release the lock files. Idempotent. Called from an
+   * `onMessage` handler, it stops the dispatcher and the client closes once that handler returns.
+   */
   async close(): Promise<void> {
     if (this.#ctx.closed) return;
+    if (this.#dispatcher.inHandler) {
+      await this.stop();
+      this.#dispatcher.afterStop(() => this.close());
+      return;
+    }
     await this.stop();
+    for (const consumer of this.#consumers) await consumer.close();
+    this.#consumers.clear();
     this.#ctx.close();
     this.#dispatcher.wakeAll();
   }

@@ -31,6 +31,13 @@ export class ClientContext {
   readonly now: () => number;
   /** `fetch` given by the caller, if any. */
   readonly fetch: typeof fetch | undefined;
+  /**
+   * `fetch` for `sendmessage`: the caller's `fetch` when given, else one that opens a fresh
+   * connection per request. Deno's pooled `fetch` silently sends a POST again when a reused
+   * keep-alive connection closes after the server read it; a send must happen at most once.
+   */
+  readonly sendFetch: typeof fetch;
+  #sendClient: Deno.HttpClient | undefined;
   /** API base for accounts without a stored one. */
   readonly baseUrl: string;
   /** Fixed QR login host. */
@@ -65,11 +72,22 @@ export class ClientContext {
     this.#onEvent = options.onEvent;
     this.now = options.now ?? Date.now;
     this.fetch = options.fetch;
+    this.sendFetch = options.fetch ?? ((input, init) => {
+      this.#sendClient ??= Deno.createHttpClient({ poolMaxIdlePerHost: 0 });
+      return fetch(input, { ...init, client: this.#sendClient });
+    });
     const envBase = envGet("WEILINK_BASE_URL");
     this.baseUrl = options.baseUrl ?? envBase ?? DEFAULT_BASE_URL;
     this.qrBaseUrl = options.qrBaseUrl ?? options.baseUrl ?? envBase ?? DEFAULT_BASE_URL;
     this.cdnBaseUrl = options.cdnBaseUrl ?? envGet("WEILINK_CDN_BASE_URL") ?? DEFAULT_CDN_BASE_URL;
-    this.retry = { shortMs: 2_000, longMs: 30_000, longAfter: 3, ...options.retry };
+    this.retry = {
+      shortMs: 2_000,
+      longMs: 30_000,
+      longAfter: 3,
+      expiredFirstMs: 30_000,
+      expiredMaxMs: 3_600_000,
+      ...options.retry,
+    };
     this.loginPollIntervalMs = options.loginPollIntervalMs ?? 1_000;
     this.watchIntervalMs = options.watchIntervalMs ?? 2_000;
     this.fallbackWindowS = options.fallbackWindow ?? 60;
@@ -119,6 +137,8 @@ export class ClientContext {
     this.#closed = true;
     this.#store?.close();
     this.#store = undefined;
+    this.#sendClient?.close();
+    this.#sendClient = undefined;
     FileLock.releaseHandle(this.pollLock);
     FileLock.releaseHandle(this.dataLock);
   }

@@ -107,7 +107,19 @@ export function settleSends(
   return Math.max(0, CONTEXT_QUOTA - (entry.sc ?? 0));
 }
 
-/** Forget the context tokens of a session (after `-14`), keeping first-seen and send times. */
+/**
+ * Forget `user`'s context token when it is still `token` (the server refused it as stale), keeping
+ * first-seen and send times; a newer token that arrived meanwhile is kept.
+ */
+export function dropToken(contexts: ContextsFile, user: string, token: string): void {
+  const entry = contexts[user];
+  if (!entry || entry.t !== token) return;
+  delete entry.t;
+  delete entry.ts;
+  delete entry.sc;
+}
+
+/** Forget the context tokens of a session, keeping first-seen and send times. */
 export function clearTokens(contexts: ContextsFile): void {
   for (const [user, entry] of Object.entries(contexts)) {
     delete entry.t;

@@ -5,7 +5,7 @@
  * <base>/.default_session        name of the default session (plain text)
  * <base>/.poll.lock              flock: one poller per data directory
  * <base>/.data.lock              flock: read-modify-write of the JSON files
- * <base>/<session>/token.json    {"bot_id","base_url","token","user_id","cursor","created_at"}
+ * <base>/<session>/token.json    {"bot_id","base_url","token","user_id","cursor","created_at"[,"expired_at"]}
  * <base>/<session>/contexts.json {"<user_id>": {"t","ts","send_ts","sc","first_seen"}}
  * ```
  *
@@ -29,6 +29,8 @@ export const POLL_LOCK_FILE = ".poll.lock";
 export const DATA_LOCK_FILE = ".data.lock";
 /** Credentials and cursor of one session. */
 export const TOKEN_FILE = "token.json";
+/** Folder of the durable read positions of named consumers (WeiLink only; Python ignores it). */
+export const CONSUMERS_DIR = ".consumers";
 /** Context tokens and send counters of one session. */
 export const CONTEXTS_FILE = "contexts.json";
 
@@ -41,6 +43,12 @@ export interface TokenFile {
   cursor: string;
   /** Epoch seconds (float) of the first save; `null`/absent in old files. */
   created_at?: number | null;
+  /**
+   * Epoch seconds when `getupdates` answered `-14` for this token; absent while it works. Written
+   * by WeiLink so that every process sharing the folder knows; the Python original ignores the key
+   * and drops it when it rewrites the file.
+   */
+  expired_at?: number | null;
 }
 
 /**
@@ -138,6 +146,8 @@ const SYNC_WRITE_LIMIT = 64 * 1024;
 export interface PreparedWrite {
   /** Rename the temp file over the target (the atomic step); resolves once it is done. */
   commit(): Promise<void>;
+  /** The same rename, synchronously: one system call, for the narrowest crash window. */
+  commitSync(): void;
   /** Remove the temp file, leaving the target untouched. */
   abort(): void;
 }
@@ -192,6 +202,7 @@ export async function prepareAtomicWrite(
   file.close();
   return {
     commit: () => Deno.rename(tmp, path),
+    commitSync: () => Deno.renameSync(tmp, path),
     abort: () => removeQuietly(tmp),
   };
 }
@@ -266,6 +277,16 @@ export class DataDir {
     return joinPath(this.basePath, name, CONTEXTS_FILE);
   }
 
+  /** Read position of a named consumer. */
+  consumerPath(name: string): string {
+    return joinPath(this.basePath, CONSUMERS_DIR, `${name}.json`);
+  }
+
+  /** Lock held by the reader of a named consumer. */
+  consumerLockPath(name: string): string {
+    return joinPath(this.basePath, CONSUMERS_DIR, `${name}.lock`);
+  }
+
   /** Path of a lock file in the data directory. */
   lockPath(file: typeof POLL_LOCK_FILE | typeof DATA_LOCK_FILE): string {
     return joinPath(this.basePath, file);
@@ -306,11 +327,15 @@ export class DataDir {
 
   /** Names of sub-folders holding a `token.json`, sorted like Python's `sorted(iterdir())`. */
   discoverSessions(): string[] {
+    return this.listFolders().filter((name) => exists(this.tokenPath(name)));
+  }
+
+  /** Names of the sub-folders that may hold a session (dot-folders are WeiLink's own), sorted. */
+  listFolders(): string[] {
     const names: string[] = [];
     try {
       for (const entry of Deno.readDirSync(this.basePath)) {
-        if (!entry.isDirectory || entry.name.startsWith(".")) continue;
-        if (exists(this.tokenPath(entry.name))) names.push(entry.name);
+        if (entry.isDirectory && !entry.name.startsWith(".")) names.push(entry.name);
       }
     } catch (err) {
       if (isNotFound(err)) return [];
@@ -319,6 +344,11 @@ export class DataDir {
     // Python sorts by code point; JS default sort on strings compares UTF-16 units, close enough
     // for folder names and stable across runs.
     return names.sort();
+  }
+
+  /** Path of `.default_session`. */
+  get defaultSessionPath(): string {
+    return joinPath(this.basePath, DEFAULT_SESSION_FILE);
   }
 
   /** Read `.default_session`; `undefined` when absent, empty or unreadable. */
@@ -373,7 +403,7 @@ export class DataDir {
         // Leave undefined.
       }
     }
-    return {
+    const token: TokenFile = {
       bot_id: raw.bot_id,
       base_url: raw.base_url,
       token: raw.token,
@@ -381,6 +411,10 @@ export class DataDir {
       cursor: typeof raw.cursor === "string" ? raw.cursor : "",
       created_at: createdAt ?? null,
     };
+    if (typeof raw.expired_at === "number" && Number.isFinite(raw.expired_at)) {
+      token.expired_at = raw.expired_at;
+    }
+    return token;
   }
 
   /** Atomically write a session's `token.json` (mode 0600), keys in the Python order. */
@@ -390,7 +424,7 @@ export class DataDir {
 
   /** {@linkcode DataDir.writeToken} up to the rename, for {@linkcode commitInOrder}. */
   prepareToken(name: string, token: TokenFile): Promise<PreparedWrite> {
-    const data = {
+    const data: Record<string, unknown> = {
       bot_id: token.bot_id,
       base_url: token.base_url,
       token: token.token,
@@ -398,6 +432,7 @@ export class DataDir {
       cursor: token.cursor,
       created_at: token.created_at ?? null,
     };
+    if (typeof token.expired_at === "number") data.expired_at = token.expired_at;
     return prepareAtomicWrite(this.tokenPath(name), toPythonJson(data), 0o600);
   }
 
@@ -504,6 +539,25 @@ export class DataDir {
     this.#reported.add(path);
     this.#logger.warn(`Ignoring unreadable file "${path}": ${why}`);
   }
+}
+
+/**
+ * A cheap fingerprint of a file or folder (inode, size, modification and change times), to tell
+ * whether it changed since it was last read; `undefined` when it does not exist. A path modified
+ * within the last 100 ms gets a fingerprint that never matches, since a second change within the
+ * clock's resolution would not alter it (atomic writes replace the inode, but inodes are reused).
+ */
+export function fileStamp(path: string): string | undefined {
+  let info: Deno.FileInfo;
+  try {
+    info = Deno.statSync(path);
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
+  const mtime = info.mtime?.getTime() ?? 0;
+  if (Date.now() - mtime < 100) return `recent:${crypto.randomUUID()}`;
+  return `${info.ino ?? ""}:${info.size}:${mtime}:${info.ctime?.getTime() ?? ""}`;
 }
 
 /** Whether a path exists (any type). */

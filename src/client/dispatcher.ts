@@ -4,10 +4,14 @@
  * down when handlers fall behind, and stands by (watching the message store) while another process
  * holds the poll lock.
  *
+ * It runs until stopped. Expired sessions go on being probed with growing pauses (and resume when
+ * the server accepts their token again, or when a new login replaces it); sessions logged in by
+ * another process are picked up.
+ *
  * @module
  */
 
-import { SessionExpiredError } from "../protocol/mod.ts";
+import { AsyncLocalStorage } from "node:async_hooks";
 import type { Message } from "../models.ts";
 import { errorText } from "./data_dir.ts";
 import { sleep } from "./login.ts";
@@ -15,7 +19,7 @@ import { MessageQueue } from "./message_queue.ts";
 import type { ClientContext } from "./client_context.ts";
 import type { SessionRegistry, SessionState } from "./session_registry.ts";
 import type { PolledBatch, Poller } from "./poller.ts";
-import type { DispatchOptions, MessageHandler } from "./types.ts";
+import type { DispatchOptions, ErrorHandler, MessageHandler } from "./types.ts";
 
 /** Default long-poll timeout per dispatcher cycle, in seconds. */
 const DEFAULT_POLL_TIMEOUT_S = 35;
@@ -33,17 +37,23 @@ const GROUP_COMMIT_MS = 10;
  * stays low when messages arrive one by one.
  */
 const GROUP_COMMIT_MIN_MESSAGES = 100;
+/** Dropped messages of the `recv()` buffer are reported at most this often (then summed up). */
+const DROP_REPORT_MS = 10_000;
 
 interface Run {
   controller: AbortController;
   pollTimeoutMs: number;
   loops: Map<SessionState, Promise<void>>;
-  hadLoops: boolean;
+  /** Aborts the poll in flight of a session (to probe it again at once). */
+  restartPoll: Map<SessionState, () => void>;
   primary: boolean;
   done: Promise<void>;
   wake: () => void;
   wakeSignal: Promise<void>;
 }
+
+/** Set while a handler runs, so that `stop()` called by a handler does not wait for itself. */
+const inHandler = new AsyncLocalStorage<boolean>();
 
 /** Background polling and handler dispatch of one client. */
 export class Dispatcher {
@@ -51,10 +61,12 @@ export class Dispatcher {
   readonly #registry: SessionRegistry;
   readonly #poller: Poller;
   readonly #handlers: MessageHandler[] = [];
+  readonly #errorHandlers: ErrorHandler[] = [];
   readonly #queue: MessageQueue<Message>;
   #run: Run | undefined;
   #dispatchChain: Promise<void> = Promise.resolve();
-  #lastDropWarning = 0;
+  #dropTimer: ReturnType<typeof setTimeout> | undefined;
+  #droppedTotal = 0;
 
   /** Creates the dispatcher of a client; `queueMaxSize` bounds the buffer that feeds `recv()`. */
   constructor(
@@ -67,6 +79,7 @@ export class Dispatcher {
     this.#registry = registry;
     this.#poller = poller;
     this.#queue = new MessageQueue(queueMaxSize);
+    registry.onProbeRequest = (s) => this.#run?.restartPoll.get(s)?.();
   }
 
   /** Whether the dispatcher is running. */
@@ -94,15 +107,27 @@ export class Dispatcher {
     };
   }
 
+  /** See `WeiLink.onError`. */
+  onError(handler: ErrorHandler): () => void {
+    if (typeof handler !== "function") throw new TypeError("Invalid handler: expected a function");
+    this.#errorHandlers.push(handler);
+    return () => {
+      const i = this.#errorHandlers.indexOf(handler);
+      if (i >= 0) this.#errorHandlers.splice(i, 1);
+    };
+  }
+
   /** See `WeiLink.runBackground`. */
   async start(options: DispatchOptions = {}): Promise<void> {
+    // A run that is stopping (stop() called from a handler returns before it ends) finishes first.
+    while (this.#run?.controller.signal.aborted) await this.#run.done;
     if (this.#run) return;
     let wake!: () => void;
     const d: Run = {
       controller: new AbortController(),
       pollTimeoutMs: (options.pollTimeout ?? DEFAULT_POLL_TIMEOUT_S) * 1000,
       loops: new Map(),
-      hadLoops: false,
+      restartPoll: new Map(),
       primary: false,
       done: Promise.resolve(),
       wake: () => wake(),
@@ -123,12 +148,26 @@ export class Dispatcher {
     await this.#run?.done;
   }
 
-  /** See `WeiLink.stop`. */
+  /**
+   * See `WeiLink.stop`. Called from a handler, it stops the dispatcher and returns at once: the
+   * dispatcher finishes once that handler returns (waiting for it there would wait forever).
+   */
   async stop(): Promise<void> {
     const d = this.#run;
     if (!d) return;
     d.controller.abort();
+    if (inHandler.getStore()) return;
     await d.done;
+  }
+
+  /** Whether the caller runs inside an `onMessage` handler of this process. */
+  get inHandler(): boolean {
+    return inHandler.getStore() === true;
+  }
+
+  /** Run `fn` once the dispatcher has stopped, outside the context of the calling handler. */
+  afterStop(fn: () => Promise<void>): void {
+    inHandler.run(false, () => void this.finished().then(fn));
   }
 
   /** Wake everyone waiting in `take()` (used on shutdown). */
@@ -139,7 +178,6 @@ export class Dispatcher {
   async #runDispatcher(d: Run, acquired: boolean): Promise<void> {
     const ctx = this.#ctx;
     const signal = d.controller.signal;
-    let reason: "stopped" | "all_sessions_expired" = "stopped";
     try {
       if (!acquired) {
         acquired = await this.#standBy(d);
@@ -149,21 +187,15 @@ export class Dispatcher {
       ctx.emit({ type: "dispatcher_role", role: "primary" });
       ctx.logger.debug("Dispatcher polling (poll lock held)");
       while (!signal.aborted) {
-        this.#registry.refreshFromDisk();
-        for (const s of this.#registry.all()) {
-          if (s.bot && !s.expired && !d.loops.has(s)) {
-            d.hadLoops = true;
+        this.#registry.sync();
+        for (const s of this.#registry.withCredentials()) {
+          if (!d.loops.has(s)) {
             const loop = this.#sessionLoop(d, s).finally(() => {
               d.loops.delete(s);
               d.wake();
             });
             d.loops.set(s, loop);
           }
-        }
-        if (d.loops.size === 0 && d.hadLoops) {
-          reason = "all_sessions_expired";
-          ctx.logger.error("Every session has stopped; the dispatcher stops");
-          break;
         }
         // Re-check periodically too, to pick up sessions logged in by another process. The timer is
         // cancelled as soon as the wait ends, so a stopped dispatcher leaves nothing behind that
@@ -183,7 +215,8 @@ export class Dispatcher {
       if (acquired) await ctx.pollLock.unlock();
       if (this.#run === d) this.#run = undefined;
       this.#queue.wakeAll();
-      ctx.emit({ type: "dispatcher_stopped", reason });
+      this.#flushDrops();
+      ctx.emit({ type: "dispatcher_stopped", reason: "stopped" });
     }
   }
 
@@ -229,8 +262,10 @@ export class Dispatcher {
   async #sessionLoop(d: Run, s: SessionState): Promise<void> {
     const ctx = this.#ctx;
     const signal = d.controller.signal;
-    const api = this.#registry.apiFor(s);
-    await api.notifyStart().catch(() => {});
+    const first = s.cred;
+    if (first?.expiredAt === undefined && first) {
+      await this.#registry.apiFor(first).notifyStart().catch(() => {});
+    }
     // Polls run back to back: the next poll goes out as soon as a batch arrives, so the server
     // prepares it while this one is committed and dispatched by the worker. Batches that pile up
     // while the worker is busy are committed together (one data-lock section, one fsync per file),
@@ -239,6 +274,11 @@ export class Dispatcher {
     let pendingMessages = 0;
     let lastCommit = -Infinity;
     let worker: Promise<void> | undefined;
+    // Bumped when batches are thrown away (a failed commit): a poll already out with a cursor
+    // past them is dropped too, and polling starts again from the committed cursor.
+    let generation = 0;
+    let pollAbort = new AbortController();
+    d.restartPoll.set(s, () => pollAbort.abort());
     const drain = async () => {
       while (pending.length) {
         // Several batches waiting means polling outpaces committing: a backlog. Let more gather.
@@ -254,22 +294,32 @@ export class Dispatcher {
         pending = [];
         pendingMessages = 0;
         const merged: PolledBatch = {
-          bot: batches[0]!.bot,
+          cred: batches[0]!.cred,
           cursor: batches.findLast((b) => b.cursor)?.cursor ?? "",
           messages: batches.flatMap((b) => b.messages),
         };
+        let fresh: Message[];
         try {
-          const fresh = await this.#poller.processBatch(s, merged);
-          if (fresh.length) await this.#dispatch(fresh);
+          fresh = await this.#poller.processBatch(s, merged);
         } catch (err) {
-          ctx.logger.error(`Cannot process messages of session "${s.name}": ${errorText(err)}`);
+          generation++;
+          pending = [];
+          pendingMessages = 0;
+          this.#poller.rewind(s, merged, err);
+          pollAbort.abort();
+          continue;
         }
+        if (fresh.length) await this.#dispatch(fresh);
       }
       worker = undefined;
     };
-    const polling = () => !signal.aborted && !!s.bot && !s.expired && !s.removed;
+    const polling = () => !signal.aborted && !s.removed && s.cred !== undefined;
     const poll = () => {
-      const p = this.#poller.fetchBatch(s, ctx.now() + d.pollTimeoutMs, signal);
+      if (pollAbort.signal.aborted) pollAbort = new AbortController();
+      const started = generation;
+      const p = this.#poller
+        .fetchBatch(s, ctx.now() + d.pollTimeoutMs, AbortSignal.any([signal, pollAbort.signal]))
+        .then((batch) => (started === generation ? batch : undefined));
       // Handled where it is awaited; this keeps a failure during a backpressure wait from
       // counting as an unhandled rejection meanwhile.
       p.catch(() => {});
@@ -281,9 +331,11 @@ export class Dispatcher {
       try {
         batch = await next;
       } catch (err) {
-        if (signal.aborted || err instanceof SessionExpiredError) break;
-        // Backoff was scheduled by the poller; the next poll waits for it.
+        ctx.logger.error(`Polling session "${s.name}" failed: ${errorText(err)}`);
+        await sleep(ctx.retry.shortMs, signal).catch(() => {});
       }
+      // The batch is accepted: the next poll continues after it.
+      if (batch?.cursor) batch.cred.cursor = batch.cursor;
       next = polling() ? poll() : undefined;
       if (!batch || (batch.messages.length === 0 && !batch.cursor)) continue;
       pending.push(batch);
@@ -293,7 +345,11 @@ export class Dispatcher {
       if (pendingMessages >= MAX_PENDING_MESSAGES) await worker;
     }
     await worker;
-    if (s.bot && !s.expired) await this.#registry.apiFor(s).notifyStop().catch(() => {});
+    d.restartPoll.delete(s);
+    const last = s.cred;
+    if (last && last.expiredAt === undefined) {
+      await this.#registry.apiFor(last).notifyStop().catch(() => {});
+    }
   }
 
   /** Run handlers and feed the recv queue, one batch after another (order kept across sessions). */
@@ -303,15 +359,11 @@ export class Dispatcher {
       for (const msg of messages) {
         for (let i = 0; i < handlers.length; i++) {
           try {
-            const result = handlers[i]!(msg);
+            const result = inHandler.run(true, () => handlers[i]!(msg));
             // Synchronous handlers (the common case) skip a microtask turn per message.
             if (isThenable(result)) await result;
           } catch (err) {
-            this.#ctx.logger.error(
-              `Message handler #${i + 1} failed on message ${msg.messageId ?? "?"}: ${
-                errorText(err)
-              }`,
-            );
+            this.#handlerFailed(i, msg, err);
           }
         }
         if (this.#queue.push(msg) !== undefined) this.#reportDrops();
@@ -321,14 +373,50 @@ export class Dispatcher {
     return this.#dispatchChain;
   }
 
+  /** A handler threw: tell the `onError` handlers (or log it), and emit `handler_failed`. */
+  #handlerFailed(index: number, message: Message, err: unknown): void {
+    const error = err instanceof Error ? err : new Error(String(err));
+    this.#ctx.emit({ type: "handler_failed", message, error });
+    if (this.#errorHandlers.length === 0) {
+      this.#ctx.logger.error(
+        `Message handler #${index + 1} failed on message ${
+          message.messageId ?? "?"
+        }: ${error.message}`,
+      );
+      return;
+    }
+    for (const handler of this.#errorHandlers) {
+      try {
+        handler(error, message);
+      } catch (inner) {
+        this.#ctx.logger.error(`Error handler failed: ${errorText(inner)}`);
+      }
+    }
+  }
+
+  /**
+   * The `recv()` buffer dropped messages: say how many at once, then sum further drops up and
+   * report them every DROP_REPORT_MS (and when the dispatcher stops), so the total is exact.
+   */
   #reportDrops(): void {
-    // One warning per minute at most: a bot that only uses handlers never drains the queue.
-    const now = this.#ctx.now();
-    if (now - this.#lastDropWarning < 60_000) return;
-    this.#lastDropWarning = now;
+    if (this.#dropTimer !== undefined) return;
+    this.#flushDrops();
+    this.#dropTimer = setTimeout(() => {
+      this.#dropTimer = undefined;
+      if (this.#queue.droppedCount > 0) this.#reportDrops();
+    }, DROP_REPORT_MS);
+    // A pending report must not keep the process alive.
+    Deno.unrefTimer(this.#dropTimer);
+  }
+
+  #flushDrops(): void {
     const count = this.#queue.takeDroppedCount();
+    if (count === 0) return;
+    this.#droppedTotal += count;
     this.#ctx.logger.warn(
-      `recv() queue full: dropped ${count} oldest message(s); call recv() or raise "queueMaxSize"`,
+      `recv() buffer full: dropped the ${count} oldest message(s) (${this.#droppedTotal} since ` +
+        "start); handlers saw them all and the message store keeps them. Call recv() more " +
+        'often or raise "queueMaxSize"',
     );
     this.#ctx.emit({ type: "messages_dropped", count });
   }

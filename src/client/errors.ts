@@ -44,6 +44,31 @@ export class NoContextError extends Error {
   }
 }
 
+/**
+ * The server refused a send with `-14` (session timeout) although the bot's session works: the
+ * user's context token has gone stale (seen after long idle). The token is dropped, so later sends
+ * fail fast with {@linkcode NoContextError} until the user writes again. Whether the session
+ * itself expired is decided by `getupdates` alone, which is probed at once.
+ */
+export class StaleContextError extends Error {
+  /** The user the send was addressed to. */
+  readonly userId: string;
+  /** Session the send went through. */
+  readonly session: string;
+
+  /** Creates the error; `cause` is the protocol's `SessionExpiredError`. */
+  constructor(userId: string, session: string, options?: ErrorOptions) {
+    super(
+      `The server refused the context token of "${userId}" in session "${session}" (-14): the ` +
+        "token is stale, or the session expired (polling checks at once). The user must write again",
+      options,
+    );
+    this.name = "StaleContextError";
+    this.userId = userId;
+    this.session = session;
+  }
+}
+
 /** What ended a QR login without credentials. */
 export type LoginFailure = "timeout" | "expired" | "verify_code" | "invalid_response" | "bound";
 

@@ -58,6 +58,11 @@ export class MessageQueue<T> {
     return out;
   }
 
+  /** Items dropped since the counter was last read. */
+  get droppedCount(): number {
+    return this.#dropped;
+  }
+
   /** Read and reset the count of dropped items. */
   takeDroppedCount(): number {
     const n = this.#dropped;

@@ -19,6 +19,7 @@
 
 export {
   type DispatchOptions,
+  type ErrorHandler,
   type LoginOptions,
   type MediaKind,
   type MessageHandler,
@@ -31,6 +32,7 @@ export {
   type WeiLinkEvent,
   type WeiLinkOptions,
 } from "./client.ts";
+export { Consumer } from "./consumer.ts";
 export {
   LoginError,
   type LoginFailure,
@@ -38,6 +40,7 @@ export {
   type NoContextReason,
   NotLoggedInError,
   SessionNotFoundError,
+  StaleContextError,
 } from "./errors.ts";
 export { type LoginStatus, type QrCodeEvent, type QrLoginOptions } from "./login.ts";
 export { type MediaInput } from "./media_input.ts";

@@ -3,23 +3,44 @@
  * duplicate filtering, and the cooperative fallback that reads the message store while another
  * process holds the poll lock.
  *
+ * Nothing that goes wrong with one poll or one message stops receiving: a failed poll (network,
+ * HTTP status, an API error) is logged, reported as a `poll_failed` event and retried after a
+ * growing pause; an entry of `msgs` that cannot become a message is logged, reported as
+ * `message_skipped` and passed over, and the cursor moves past it; a batch that cannot be stored
+ * or committed is fetched again later from the last committed cursor. Only `-14` (expired token)
+ * changes a session's state, and even then the token is probed again with growing pauses.
+ *
+ * Durability: a batch is written to the message store (when enabled) before its cursor and
+ * context tokens are committed, and both before any of its messages is handed out. A crash
+ * before the commit makes the server send the batch again; the store and the duplicate filter
+ * absorb the repeat.
+ *
  * @module
  */
 
 import { SessionExpiredError } from "../protocol/mod.ts";
-import { type BotInfo, Message } from "../models.ts";
+import { InvalidMessageError, Message } from "../models.ts";
+import { isObject } from "../wire_fields.ts";
 import { recordInboundBatch } from "./context_state.ts";
 import { commitInOrder, type ContextsFile, errorText, type PreparedWrite } from "./data_dir.ts";
 import { NotLoggedInError } from "./errors.ts";
 import { sleep } from "./login.ts";
 import type { ClientContext } from "./client_context.ts";
-import type { SessionRegistry, SessionState } from "./session_registry.ts";
+import {
+  type Credentials,
+  isUsable,
+  type SessionRegistry,
+  type SessionState,
+} from "./session_registry.ts";
 import type { StoreBinding } from "./store_binding.ts";
 
 /** One `getupdates` answer, parsed, waiting to be committed. */
 export interface PolledBatch {
-  bot: BotInfo;
+  /** The token it was polled with. */
+  cred: Credentials;
+  /** The next cursor (`""` when the server sent none). */
   cursor: string;
+  /** Inbound user messages, in order. */
   messages: Message[];
 }
 
@@ -42,7 +63,8 @@ export class Poller {
 
   /**
    * `recv()` without the dispatcher: poll every session under the poll lock, or read what another
-   * process stored while it holds the lock.
+   * process stored while it holds the lock. Returns as soon as messages arrive, or `[]` at the
+   * deadline; transient failures are retried within the deadline, never thrown.
    */
   async recv(timeoutMs: number, signal?: AbortSignal): Promise<Message[]> {
     const ctx = this.#ctx;
@@ -51,11 +73,14 @@ export class Poller {
     for (;;) {
       signal?.throwIfAborted();
       if (await ctx.pollLock.tryLock()) {
+        let messages: Message[];
         try {
-          return await this.#pollAll(deadline, signal);
+          messages = await this.#pollAll(deadline, signal);
         } finally {
           await ctx.pollLock.unlock();
         }
+        if (messages.length > 0 || ctx.now() >= deadline) return messages;
+        continue;
       }
       if (store) {
         const fallback = this.#fromStore(store);
@@ -71,23 +96,38 @@ export class Poller {
     }
   }
 
-  /** Poll every usable session once, in parallel; called with the poll lock held. */
-  async #pollAll(deadline: number, signal?: AbortSignal): Promise<Message[]> {
-    this.#registry.refreshFromDisk();
-    const active = this.#registry.usable();
-    if (active.length === 0) {
-      throw new NotLoggedInError(
-        this.#registry.all().some((s) => s.bot)
-          ? "Not logged in: every session has expired, log in again"
-          : undefined,
-      );
+  /**
+   * Poll every session once if the poll lock is free (for readers that take their messages from
+   * the store). Resolves `false` at once when another process holds the lock.
+   */
+  async pollOnce(deadline: number, signal?: AbortSignal): Promise<boolean> {
+    const { pollLock } = this.#ctx;
+    if (!(await pollLock.tryLock())) return false;
+    try {
+      await this.#pollAll(deadline, signal);
+    } finally {
+      await pollLock.unlock();
     }
+    return true;
+  }
+
+  /** Poll every session that may poll now, in parallel; called with the poll lock held. */
+  async #pollAll(deadline: number, signal?: AbortSignal): Promise<Message[]> {
+    const registry = this.#registry;
+    registry.sync();
+    const withCred = registry.withCredentials();
+    if (withCred.length === 0) throw new NotLoggedInError();
+    // Expired tokens are probed when their pause ends within this call.
+    const due = withCred.filter((s) =>
+      isUsable(s) || s.cred!.probeNow || s.cred!.retryAt <= deadline
+    );
+    if (due.length === 0) throw this.#allExpired();
     const early = new AbortController();
     let grace: ReturnType<typeof setTimeout> | undefined;
     const onAbort = () => early.abort(signal?.reason);
     signal?.addEventListener("abort", onAbort, { once: true });
     try {
-      const settled = await Promise.allSettled(active.map(async (s) => {
+      const polled = await Promise.all(due.map(async (s) => {
         const msgs = await this.#pollSession(s, deadline, early.signal);
         // Other polls may stop after a short grace (so messages that are already on their way
         // come back together); whatever they have not received stays behind their cursor.
@@ -97,16 +137,9 @@ export class Poller {
         return msgs;
       }));
       clearTimeout(grace);
-      const messages: Message[] = [];
-      const errors: unknown[] = [];
-      for (const r of settled) {
-        if (r.status === "fulfilled") messages.push(...r.value);
-        else errors.push(r.reason);
-      }
+      const messages = polled.flat();
       if (messages.length === 0 && signal?.aborted) throw signal.reason;
-      if (messages.length === 0 && errors.length === active.length && errors.length > 0) {
-        throw errors[0];
-      }
+      if (messages.length === 0 && registry.usable().length === 0) throw this.#allExpired();
       return messages;
     } finally {
       clearTimeout(grace);
@@ -115,18 +148,46 @@ export class Poller {
   }
 
   /**
-   * One long poll of one session: backoff wait, `getupdates` bounded by `deadline`, then commit the
-   * cursor and context tokens under the data lock. Aborts resolve to `[]`.
+   * Throws what `recv()` promises when nothing can arrive: no credentials at all, or every
+   * session expired.
    */
+  assertCanReceive(): void {
+    this.#registry.sync();
+    if (this.#registry.withCredentials().length === 0) throw new NotLoggedInError();
+    if (this.#registry.usable().length === 0) throw this.#allExpired();
+  }
+
+  #allExpired(): SessionExpiredError {
+    return new SessionExpiredError(
+      "getupdates",
+      -14,
+      -14,
+      "",
+      "Every session has expired (the server answered -14): log in again. Expired tokens are " +
+        "probed with growing pauses, and polling resumes by itself if the server accepts one again",
+    );
+  }
+
+  /** One long poll of one session and the commit of what it returned. Never throws. */
   async #pollSession(s: SessionState, deadline: number, signal: AbortSignal): Promise<Message[]> {
     const batch = await this.fetchBatch(s, deadline, signal);
-    return batch ? await this.processBatch(s, batch) : [];
+    if (!batch) return [];
+    try {
+      const fresh = await this.processBatch(s, batch);
+      if (batch.cursor) batch.cred.cursor = batch.cursor;
+      return fresh;
+    } catch (err) {
+      this.rewind(s, batch, err);
+      return [];
+    }
   }
 
   /**
-   * The network half of a poll: backoff wait, then `getupdates` bounded by `deadline`. The new
-   * cursor is taken in memory at once (this process holds the poll lock); it reaches disk in
-   * `processBatch`. Aborts resolve to `undefined`.
+   * The network half of a poll: wait out a pending pause (a backoff, or the probe pause of an
+   * expired token), then `getupdates` bounded by `deadline`. Resolves `undefined` when there is
+   * nothing to commit: aborted, deadline reached while waiting, or the poll failed (the failure is
+   * logged, reported and the next pause scheduled). The batch's cursor is not taken here: the
+   * caller takes it once it accepts the batch.
    */
   async fetchBatch(
     s: SessionState,
@@ -134,9 +195,9 @@ export class Poller {
     signal: AbortSignal,
   ): Promise<PolledBatch | undefined> {
     const ctx = this.#ctx;
-    const bot = s.bot;
-    if (!bot) return undefined;
-    const wait = s.retryAt - ctx.now();
+    const cred = s.cred;
+    if (!cred || s.removed) return undefined;
+    const wait = cred.probeNow ? 0 : cred.retryAt - ctx.now();
     if (wait > 0) {
       try {
         await sleep(Math.min(wait, deadline - ctx.now()), signal);
@@ -145,73 +206,87 @@ export class Poller {
       }
       if (ctx.now() >= deadline) return undefined;
     }
+    cred.probeNow = false;
     const timeoutMs = Math.max(
       1,
-      Math.min(deadline - ctx.now(), (s.longPollMs ?? 35_000) + 5_000),
+      Math.min(deadline - ctx.now(), (cred.longPollMs ?? 35_000) + 5_000),
     );
     let resp;
     try {
-      resp = await this.#registry.apiFor(s).getUpdates(s.cursor, { timeoutMs, signal });
+      resp = await this.#registry.apiFor(cred).getUpdates(cred.cursor, { timeoutMs, signal });
     } catch (err) {
       if (signal.aborted) return undefined;
-      if (err instanceof SessionExpiredError) {
-        await this.expireSession(s, bot);
-        throw err;
-      }
-      this.#noteFailure(s, err);
-      throw err;
+      if (err instanceof SessionExpiredError) await this.#expired(s, cred);
+      else this.#noteFailure(s, cred, err);
+      return undefined;
     }
-    s.failures = 0;
-    s.retryAt = 0;
+    cred.failures = 0;
+    cred.retryAt = 0;
+    if (cred.expiredAt !== undefined) await this.#resumed(s, cred);
     const hint = resp.longpolling_timeout_ms;
-    if (typeof hint === "number" && hint > 0) s.longPollMs = hint;
+    if (typeof hint === "number" && hint > 0) cred.longPollMs = hint;
     const messages: Message[] = [];
-    for (const raw of resp.msgs ?? []) {
+    const entries: unknown[] = resp.msgs ?? [];
+    for (const [i, raw] of entries.entries()) {
+      if (!isObject(raw)) {
+        this.#skip(s, new InvalidMessageError(`Entry ${i} of msgs is not an object`));
+        continue;
+      }
       // Only user messages (type 1) are inbound chat; bot echoes and others are skipped.
       if (raw.message_type !== 1 || !raw.from_user_id) continue;
-      messages.push(Message.fromWire(raw, bot.botId));
+      let message: Message;
+      try {
+        message = Message.fromWire(raw, cred.bot.botId);
+      } catch (err) {
+        this.#skip(s, err);
+        continue;
+      }
+      if (message.warnings) {
+        ctx.logger.warn(
+          `Message ${message.messageId ?? "?"} of session "${s.name}" was kept with problems: ${
+            message.warnings.join("; ")
+          }`,
+        );
+      }
+      messages.push(message);
     }
-    const cursor = resp.get_updates_buf ?? "";
-    if (cursor) s.cursor = cursor;
-    return { bot, cursor, messages };
+    return { cred, cursor: resp.get_updates_buf ?? "", messages };
   }
 
   /**
-   * The disk half of a poll: persist cursor and context tokens (one data-lock section for any
-   * number of batches), drop duplicates, store; returns the messages to hand out.
+   * The disk half of a poll: store the messages, then persist the cursor and the context tokens
+   * (one data-lock section for any number of batches), then drop duplicates; returns the
+   * messages to hand out. Throws when the store or the files cannot be written: the caller then
+   * calls {@linkcode Poller.rewind}.
    */
   async processBatch(s: SessionState, batch: PolledBatch): Promise<Message[]> {
-    await this.#commitPoll(s, batch.bot, batch.cursor, batch.messages);
-    const fresh = batch.messages.filter((m) => this.#ctx.firstSighting(m));
-    if (fresh.length) await this.#storeReceived(fresh);
-    return fresh;
+    if (batch.messages.length) {
+      const store = await this.#ctx.store();
+      if (store) this.#storeReceived(store, batch.messages);
+    }
+    await this.#commitPoll(s, batch);
+    return batch.messages.filter((m) => this.#ctx.firstSighting(m));
+  }
+
+  /**
+   * A batch could not be processed: poll again from the last committed cursor after a pause, so
+   * its messages are fetched again rather than skipped.
+   */
+  rewind(s: SessionState, batch: PolledBatch, err: unknown): void {
+    batch.cred.cursor = batch.cred.committedCursor;
+    this.#noteFailure(s, batch.cred, err, "Cannot process the messages of");
   }
 
   /** Persist the new cursor (only when non-empty) and the received context tokens. */
-  async #commitPoll(
-    s: SessionState,
-    bot: BotInfo,
-    cursor: string,
-    messages: Message[],
-  ): Promise<void> {
+  async #commitPoll(s: SessionState, batch: PolledBatch): Promise<void> {
     const { dir, dataLock } = this.#ctx;
+    const { cred, cursor, messages } = batch;
     const nowSec = this.#ctx.now() / 1000;
     await dataLock.withLock(async () => {
       const disk = dir.readToken(s.name);
-      if (!disk) {
-        // Logged out by another process while we polled.
-        s.bot = undefined;
-        return;
-      }
-      let writeCursor = false;
-      if (disk.token !== bot.token) {
-        // Re-logged in elsewhere: adopt the new credentials and their cursor, drop ours.
-        this.#registry.adoptToken(s, disk);
-        if (disk.bot_id !== bot.botId) return;
-      } else if (cursor && cursor !== disk.cursor) {
-        disk.cursor = cursor;
-        writeCursor = true;
-      }
+      // Logged out, or logged in again, by this or another process while we polled: the cursor
+      // belongs to a token that is gone, and must never be written beside another one.
+      if (!disk || disk.token !== cred.bot.token) return;
       // Both files are fsynced in parallel, then renamed contexts first: a crash in between
       // leaves the old cursor, so the batch is fetched again with its tokens, never skipped
       // with its tokens lost.
@@ -226,51 +301,105 @@ export class Poller {
         );
         writes.push(dir.prepareContexts(s.name, contexts));
       }
-      if (writeCursor) writes.push(dir.prepareToken(s.name, disk));
-      await commitInOrder(writes);
+      if (cursor && cursor !== disk.cursor) {
+        disk.cursor = cursor;
+        writes.push(dir.prepareToken(s.name, disk));
+      }
+      if (writes.length) await commitInOrder(writes);
+      if (cursor) cred.committedCursor = cursor;
       if (contexts) s.contexts = contexts;
     });
   }
 
-  /** `-14`: stop polling the session, clear its cursor and context tokens, tell the owner. */
-  async expireSession(s: SessionState, bot: BotInfo): Promise<void> {
-    await this.#registry.expire(s, bot);
-    this.#ctx.logger.error(
-      `Session "${s.name}" (bot ${bot.botId}) expired: its polling stopped, log in again`,
-    );
-    this.#ctx.emit({ type: "session_expired", session: s.name, botId: bot.botId });
+  async #expired(s: SessionState, cred: Credentials): Promise<void> {
+    const { logger } = this.#ctx;
+    let news: boolean;
+    try {
+      news = await this.#registry.markExpired(s, cred);
+    } catch (err) {
+      logger.warn(`Cannot record the expiry of session "${s.name}": ${errorText(err)}`);
+      news = cred.probes <= 1;
+    }
+    const retryIn = formatDelay(cred.retryAt - this.#ctx.now());
+    if (news) {
+      logger.error(
+        `Session "${s.name}" (bot ${cred.bot.botId}) expired: the server answered -14. Log in ` +
+          `again (weilink login ${s.name}); meanwhile the token is tried again in ${retryIn}, ` +
+          "then with growing pauses up to an hour",
+      );
+      this.#ctx.emit({ type: "session_expired", session: s.name, botId: cred.bot.botId });
+    } else {
+      logger.debug(`Session "${s.name}" is still expired; next probe in ${retryIn}`);
+    }
   }
 
-  #noteFailure(s: SessionState, err: unknown): void {
-    const { retry, logger } = this.#ctx;
-    s.failures++;
-    let delay = retry.shortMs;
-    if (s.failures >= retry.longAfter) {
-      delay = retry.longMs;
-      s.failures = 0;
+  async #resumed(s: SessionState, cred: Credentials): Promise<void> {
+    try {
+      await this.#registry.markResumed(s, cred);
+    } catch (err) {
+      this.#ctx.logger.warn(
+        `Cannot record that session "${s.name}" works again: ${errorText(err)}`,
+      );
     }
-    s.retryAt = this.#ctx.now() + delay;
+    this.#ctx.logger.info(
+      `Session "${s.name}" (bot ${cred.bot.botId}) works again: the server accepts its token`,
+    );
+    this.#ctx.emit({ type: "session_resumed", session: s.name, botId: cred.bot.botId });
+  }
+
+  #noteFailure(s: SessionState, cred: Credentials, err: unknown, what = "Polling"): void {
+    const { retry, logger } = this.#ctx;
+    cred.failures++;
+    const delay = cred.failures >= retry.longAfter
+      ? retry.longMs
+      : Math.min(retry.shortMs * 2 ** (cred.failures - 1), retry.longMs);
+    cred.retryAt = this.#ctx.now() + delay;
     const error = err instanceof Error ? err : new Error(String(err));
-    logger.warn(`Polling session "${s.name}" failed, retrying in ${delay} ms: ${error.message}`);
+    logger.warn(
+      `${what} session "${s.name}" failed (${cred.failures} in a row), retrying in ${
+        formatDelay(delay)
+      }: ${error.message}`,
+    );
     this.#ctx.emit({ type: "poll_failed", session: s.name, error, retryInMs: delay });
   }
 
+  #skip(s: SessionState, err: unknown): void {
+    const error = err instanceof Error ? err : new Error(String(err));
+    this.#ctx.logger.warn(`Skipping a message of session "${s.name}": ${error.message}`);
+    this.#ctx.emit({ type: "message_skipped", session: s.name, error });
+  }
+
   #fromStore(store: StoreBinding): Message[] {
-    const botIds = new Set(
-      this.#registry.all().filter((s) => s.bot).map((s) => s.bot!.botId),
-    );
+    const botIds = new Set(this.#registry.withCredentials().map((s) => s.cred!.bot.botId));
     return store.nextFallback(botIds).filter((m) => this.#ctx.firstSighting(m));
   }
 
-  async #storeReceived(messages: Message[]): Promise<void> {
-    const store = await this.#ctx.store();
-    if (!store) return;
+  /**
+   * Store received messages. A message the store rejects on its own (a value it cannot encode)
+   * is logged and handed out unstored rather than holding up the rest; a failure of the
+   * database itself is thrown, so the batch is fetched again later.
+   */
+  #storeReceived(store: StoreBinding, messages: Message[]): void {
     try {
       store.storeReceived(messages);
+      return;
     } catch (err) {
-      this.#ctx.logger.warn(
-        `Cannot store ${messages.length} received message(s): ${errorText(err)}`,
-      );
+      if (!(err instanceof TypeError || err instanceof RangeError)) throw err;
+    }
+    for (const m of messages) {
+      try {
+        store.storeReceived([m]);
+      } catch (err) {
+        if (!(err instanceof TypeError || err instanceof RangeError)) throw err;
+        this.#ctx.logger.warn(`Cannot store message ${m.messageId ?? "?"}: ${errorText(err)}`);
+      }
     }
   }
+}
+
+/** `250 ms`, `2 s`, `5 min`: a pause as a person reads it. */
+export function formatDelay(ms: number): string {
+  if (ms < 1000) return `${Math.max(0, Math.round(ms))} ms`;
+  if (ms < 120_000) return `${Math.round(ms / 100) / 10} s`;
+  return `${Math.round(ms / 60_000)} min`;
 }

@@ -7,6 +7,7 @@
 
 import {
   ILinkError,
+  NetworkError,
   QuotaExhaustedError,
   SessionExpiredError,
   TEXT_BYTE_LIMIT,
@@ -22,9 +23,20 @@ import {
   UploadMediaType,
 } from "../models.ts";
 import { md5Hex } from "../crypto/mod.ts";
-import { CONTEXT_QUOTA, contextStatus, reserveSends, settleSends } from "./context_state.ts";
+import {
+  CONTEXT_QUOTA,
+  contextStatus,
+  dropToken,
+  reserveSends,
+  settleSends,
+} from "./context_state.ts";
 import { errorText } from "./data_dir.ts";
-import { NoContextError, NotLoggedInError, SessionNotFoundError } from "./errors.ts";
+import {
+  NoContextError,
+  NotLoggedInError,
+  SessionNotFoundError,
+  StaleContextError,
+} from "./errors.ts";
 import {
   isUploadedMedia,
   type MediaInput,
@@ -33,8 +45,7 @@ import {
 } from "./media_input.ts";
 import type { SentPart } from "./store_binding.ts";
 import type { ClientContext } from "./client_context.ts";
-import type { SessionRegistry, SessionState } from "./session_registry.ts";
-import type { Poller } from "./poller.ts";
+import { isUsable, type SessionRegistry, type SessionState } from "./session_registry.ts";
 import type { MediaKind, SendContent } from "./types.ts";
 
 /** A typing ticket is fetched again after this long (the official client refreshes within 24 h). */
@@ -65,13 +76,11 @@ interface MediaPart {
 export class Sender {
   readonly #ctx: ClientContext;
   readonly #registry: SessionRegistry;
-  readonly #poller: Poller;
 
   /** Creates the sender of a client. */
-  constructor(ctx: ClientContext, registry: SessionRegistry, poller: Poller) {
+  constructor(ctx: ClientContext, registry: SessionRegistry) {
     this.#ctx = ctx;
     this.#registry = registry;
-    this.#poller = poller;
   }
 
   /** See `WeiLink.send`. */
@@ -93,7 +102,7 @@ export class Sender {
     // Route, check the window and reserve the quota in one short critical section.
     const nowSec = ctx.now() / 1000;
     const { s, token } = await ctx.dataLock.withLock(async () => {
-      this.#registry.refreshFromDisk();
+      this.#registry.sync();
       const s = this.#route(to, c.session);
       s.contexts = ctx.dir.readContexts(s.name);
       const status = contextStatus(s.contexts[to], nowSec);
@@ -112,16 +121,22 @@ export class Sender {
       return { s, token: status.token };
     });
 
-    const bot = s.bot!;
-    const api = this.#registry.apiFor(s);
+    const cred = s.cred!;
+    const api = this.#registry.apiFor(cred);
     const messageIds: string[] = [];
     const sentParts: SentPart[] = [];
     let sent = 0;
     let error: string | undefined;
     let cause: Error | undefined;
+    let maybeDelivered = false;
+    // Set just before each sendmessage: a failure of that request (not of an upload before it)
+    // may have delivered the part.
+    let sending = false;
     try {
       if (text !== undefined) {
+        sending = true;
         const res = await api.sendText(to, text, token);
+        sending = false;
         sent++;
         const id = res.message_id;
         if (id) messageIds.push(String(id));
@@ -145,7 +160,9 @@ export class Sender {
           : uploaded;
         const item = mediaItemFor(media);
         const msg: WireMessage = { to_user_id: to, context_token: token, item_list: [item] };
+        sending = true;
         const res = await api.sendMessage(msg);
+        sending = false;
         sent++;
         const id = res.message_id;
         if (id) messageIds.push(String(id));
@@ -156,23 +173,42 @@ export class Sender {
         });
       }
     } catch (err) {
-      error = errorText(err);
-      cause = err instanceof Error ? err : new Error(error);
-      if (err instanceof SessionExpiredError) await this.#poller.expireSession(s, bot);
-      ctx.logger.warn(`Sending to "${to}" stopped after ${sent} of ${total} part(s): ${error}`);
+      cause = err instanceof Error ? err : new Error(String(err));
+      if (err instanceof SessionExpiredError) {
+        // -14 on a send is weak evidence (spec §6.3): it usually means a stale context token.
+        // Only getupdates decides whether the session expired; probe it now.
+        cause = new StaleContextError(to, s.name, { cause: err });
+        this.#registry.requestProbe(s, cred);
+      } else if (
+        sending && err instanceof NetworkError && !err.unsent && err.status === undefined
+      ) {
+        // The request left but no answer came back: never sent again (a duplicate on the phone is
+        // worse than a report), and reported as possibly delivered.
+        maybeDelivered = true;
+      }
+      error = cause.message;
+      ctx.logger.warn(
+        `Sending to "${to}" stopped after ${sent} of ${total} part(s)${
+          maybeDelivered ? " (the last one may have been delivered)" : ""
+        }: ${error}`,
+      );
     }
     const success = error === undefined;
+    const used = sent + (maybeDelivered ? 1 : 0);
     const remaining = await ctx.dataLock.withLock(async () => {
       const contexts = ctx.dir.readContexts(s.name);
-      const left = settleSends(contexts, to, token, total - sent, success, ctx.now() / 1000);
+      const left = cause instanceof StaleContextError
+        ? (dropToken(contexts, to, token), 0)
+        : settleSends(contexts, to, token, total - used, success, ctx.now() / 1000);
       await ctx.dir.writeContexts(s.name, contexts);
       s.contexts = contexts;
       return left;
     });
-    if (sentParts.length) await this.#storeSent(bot.botId, to, sentParts, token);
+    if (sentParts.length) await this.#storeSent(cred.bot.botId, to, sentParts, token);
     const result: SendResult = { success, messageIds, remaining };
     if (error !== undefined) result.error = error;
     if (cause !== undefined) result.cause = cause;
+    if (maybeDelivered) result.maybeDelivered = true;
     return result;
   }
 
@@ -220,11 +256,23 @@ export class Sender {
     if (explicit !== undefined) {
       const s = this.#registry.get(explicit);
       if (!s) throw new SessionNotFoundError(explicit);
-      if (!s.bot || s.expired) throw new NotLoggedInError(`Session "${explicit}" is not logged in`);
+      if (!isUsable(s)) {
+        throw new NotLoggedInError(
+          s.cred
+            ? `Session "${explicit}" has expired: log it in again`
+            : `Session "${explicit}" is not logged in`,
+        );
+      }
       return s;
     }
     const usable = this.#registry.usable();
-    if (usable.length === 0) throw new NotLoggedInError();
+    if (usable.length === 0) {
+      throw new NotLoggedInError(
+        this.#registry.withCredentials().length > 0
+          ? "Not logged in: every session has expired, log in again"
+          : undefined,
+      );
+    }
     let best: SessionState | undefined;
     let bestTs = -Infinity;
     for (const s of usable) {
@@ -237,14 +285,16 @@ export class Sender {
     }
     if (best) return best;
     const def = this.#registry.get(this.#registry.defaultName);
-    return def && def.bot && !def.expired ? def : usable[0]!;
+    return def && isUsable(def) ? def : usable[0]!;
   }
 
   /** The session to reach `to` through, routed under the data lock. */
   #routeLocked(to: string): Promise<SessionState> {
     return this.#ctx.dataLock.withLock(() => {
-      this.#registry.refreshFromDisk();
-      return this.#route(to);
+      this.#registry.sync();
+      const s = this.#route(to);
+      s.contexts = this.#ctx.dir.readContexts(s.name);
+      return s;
     });
   }
 
@@ -254,9 +304,10 @@ export class Sender {
   async typing(to: string, status: 1 | 2): Promise<boolean> {
     const ctx = this.#ctx;
     const s = await this.#routeLocked(to);
-    const api = this.#registry.apiFor(s);
+    const cred = s.cred!;
+    const api = this.#registry.apiFor(cred);
     for (let attempt = 0; attempt < 2; attempt++) {
-      let cached = s.typing.get(to);
+      let cached = cred.typing.get(to);
       if (!cached || ctx.now() - cached.fetchedAt >= TYPING_TICKET_TTL_MS) {
         const live = contextStatus(s.contexts[to], ctx.now() / 1000);
         try {
@@ -266,7 +317,7 @@ export class Sender {
             return false;
           }
           cached = { ticket: cfg.typing_ticket, fetchedAt: ctx.now() };
-          s.typing.set(to, cached);
+          cred.typing.set(to, cached);
         } catch (err) {
           ctx.logger.warn(`Cannot get a typing ticket for "${to}": ${errorText(err)}`);
           return false;
@@ -276,7 +327,7 @@ export class Sender {
         await api.sendTyping(to, cached.ticket, status);
         return true;
       } catch (err) {
-        s.typing.delete(to);
+        cred.typing.delete(to);
         // A refused ticket may be stale: fetch a new one once.
         if (attempt === 0 && err instanceof ILinkError) continue;
         ctx.logger.warn(`Cannot set typing for "${to}": ${errorText(err)}`);
@@ -346,7 +397,7 @@ export class Sender {
     const bytes = await readMediaInput(data);
     const s = await this.#routeLocked(to);
     return await uploadMedia(bytes, {
-      api: this.#registry.apiFor(s),
+      api: this.#registry.apiFor(s.cred!),
       cdnBaseUrl: ctx.cdnBaseUrl,
       ...(ctx.fetch ? { fetch: ctx.fetch } : {}),
       to,

@@ -25,6 +25,13 @@ export interface StoreBinding {
   storeSent(botId: string, to: string, parts: SentPart[], contextToken: string): void;
   /** Current largest row id. */
   maxRowId(): number;
+  /** Received rows after `rowid`, oldest first, at most `limit`. */
+  receivedAfter(rowid: number, limit: number): { rowid: number; message: Message }[];
+  /**
+   * The position just before the first received row stored in the last `windowMs` (by the local
+   * clock), or the current largest row id when there is none: where a new reader starts.
+   */
+  startPosition(windowMs: number): number;
   /** Received rows after `mark`, and the new mark. */
   receivedSince(mark: number): { messages: Message[]; maxRowId: number };
   /**
@@ -91,6 +98,12 @@ export async function openMessageStore(
       }
     },
     maxRowId: () => store.maxRowId(),
+    receivedAfter: (rowid, limit) =>
+      store.querySince(rowid, { direction: MessageDirection.RECEIVED, limit }),
+    startPosition(windowMs) {
+      const [first] = store.queryRecent({ sinceMs: now() - windowMs, limit: 1 });
+      return first ? first.rowid - 1 : store.maxRowId();
+    },
     receivedSince: since,
     nextFallback(botIds) {
       let messages: Message[];

@@ -9,22 +9,48 @@ import type { Logger, LogLevel } from "./logger.ts";
 import type { QrLoginOptions } from "./login.ts";
 import type { MediaInput } from "./media_input.ts";
 
-/** Backoff after failed polls (spec §3.3): `shortMs` after a failure, `longMs` after `longAfter`. */
+/**
+ * Pauses after failed polls. A failure (network error, HTTP error, an API error other than `-14`)
+ * waits `shortMs`, doubling with each repeat, and `longMs` from the `longAfter`-th consecutive
+ * failure on, until a poll succeeds (spec §3.3: 2 s, then 30 s after 3 failures). An expired
+ * token (`-14`) is probed again after `expiredFirstMs`, doubling up to `expiredMaxMs` (the
+ * official client pauses an hour).
+ */
 export interface RetryPolicy {
-  /** Delay after a failed poll, default 2 000 ms. */
+  /** Delay after a first failed poll, default 2 000 ms; doubled for each further failure. */
   shortMs: number;
-  /** Delay after `longAfter` consecutive failures, default 30 000 ms. */
+  /** Delay from the `longAfter`-th consecutive failure on, default 30 000 ms. */
   longMs: number;
-  /** Consecutive failures that trigger the long delay (the counter then restarts), default 3. */
+  /** Consecutive failures after which every pause is `longMs`, default 3. */
   longAfter: number;
+  /** First pause before an expired token is probed again, default 30 000 ms. */
+  expiredFirstMs: number;
+  /** Longest pause between probes of an expired token, default 3 600 000 ms (1 h). */
+  expiredMaxMs: number;
 }
 
-/** Something the client wants its owner to know about; see {@linkcode WeiLinkOptions.onEvent}. */
+/**
+ * Something the client wants its owner to know about; see {@linkcode WeiLinkOptions.onEvent}.
+ *
+ * - `session_expired`: `getupdates` answered `-14`. Token, cursor and context tokens are kept; the
+ *   token is probed again with growing pauses (up to an hour), and a new login replaces it.
+ * - `session_resumed`: a probe of an expired token succeeded; polling goes on as before.
+ * - `poll_failed`: a poll, or the commit of what it returned, failed; retried after `retryInMs`.
+ * - `message_skipped`: an entry of a `getupdates` answer could not become a message (not an
+ *   object, an invalid id); it was logged and passed over.
+ * - `handler_failed`: an `onMessage` handler threw (also given to `onError` handlers).
+ * - `dispatcher_role`, `dispatcher_stopped`: what the dispatcher does.
+ * - `messages_dropped`: the buffer that feeds `recv()` while the dispatcher runs was full and lost
+ *   its oldest messages (handlers saw them all; with the store on they are also in the store).
+ */
 export type WeiLinkEvent =
   | { type: "session_expired"; session: string; botId: string }
+  | { type: "session_resumed"; session: string; botId: string }
   | { type: "poll_failed"; session: string; error: Error; retryInMs: number }
+  | { type: "message_skipped"; session: string; error: Error }
+  | { type: "handler_failed"; message: Message; error: Error }
   | { type: "dispatcher_role"; role: "primary" | "standby" | "store_watcher" }
-  | { type: "dispatcher_stopped"; reason: "stopped" | "all_sessions_expired" }
+  | { type: "dispatcher_stopped"; reason: "stopped" }
   | { type: "messages_dropped"; count: number };
 
 /** Options of {@linkcode WeiLink}. Every field is optional. */
@@ -107,6 +133,9 @@ export interface DispatchOptions {
 
 /** A message handler; async handlers are awaited, so handlers run one message at a time, in order. */
 export type MessageHandler = (message: Message) => void | Promise<void>;
+
+/** Called with the error of a failed message handler and the message it failed on. */
+export type ErrorHandler = (error: Error, message: Message) => void;
 
 /** Media type names accepted by {@linkcode WeiLink.upload}. */
 export type MediaKind = "image" | "voice" | "file" | "video";

@@ -43,25 +43,35 @@ Deno.test("dispatcher: handlers run in order, isolated, and feed recv()", async 
   }
 });
 
-Deno.test("dispatcher: a full queue drops the oldest messages with a warning", async () => {
+Deno.test("dispatcher: a full queue drops the oldest messages and reports every one", async () => {
   const events: WeiLinkEvent[] = [];
-  const rig = await startRig({}, { queueMaxSize: 2, onEvent: (e) => void events.push(e) });
+  const rig = await startRig({}, { queueMaxSize: 3, onEvent: (e) => void events.push(e) });
   try {
     await rig.login();
     const seen: Message[] = [];
     rig.wl.onMessage((m) => void seen.push(m));
     await rig.wl.runBackground({ pollTimeout: 1 });
-    for (const t of ["1", "2", "3", "4", "5"]) await rig.sandbox.injectMessage({ text: t });
-    await until(() => seen.length === 5);
-    assert.deepEqual((await rig.wl.recv({ timeout: 1 })).map((m) => m.text), ["4", "5"]);
-    assert.ok(events.some((e) => e.type === "messages_dropped"));
-    assert.ok(rig.logger.lines.some((l) => l.startsWith("WARN") && l.includes("queue full")));
+    const total = 300;
+    for (let i = 0; i < total; i++) await rig.sandbox.injectMessage({ text: `${i}` });
+    await until(() => seen.length === total);
+    assert.deepEqual(
+      (await rig.wl.recv({ timeout: 1 })).map((m) => m.text),
+      [`${total - 3}`, `${total - 2}`, `${total - 1}`],
+    );
+    await rig.wl.stop();
+    // The first drop is reported at once, the rest summed up (here: when the dispatcher stops),
+    // so the counts add up to every message the buffer lost.
+    const dropped = events.flatMap((e) => e.type === "messages_dropped" ? [e.count] : []);
+    assert.equal(dropped[0], 1);
+    assert.equal(dropped.reduce((a, b) => a + b, 0), total - 3);
+    const warnings = rig.logger.lines.filter((l) => l.startsWith("WARN") && l.includes("dropped"));
+    assert.match(warnings.at(-1)!, new RegExp(`\\(${total - 3} since start\\)`));
   } finally {
     await rig.close();
   }
 });
 
-Deno.test("dispatcher: failed polls back off (short, then long after 3) and recover", async () => {
+Deno.test("dispatcher: failed polls back off (doubling, then long from the 3rd) and recover", async () => {
   const events: WeiLinkEvent[] = [];
   const rig = await startRig({}, { onEvent: (e) => void events.push(e) });
   try {
@@ -72,13 +82,13 @@ Deno.test("dispatcher: failed polls back off (short, then long after 3) and reco
     const got = await rig.wl.recv({ timeout: 3 });
     assert.deepEqual(got.map((m) => m.text), ["after the storm"]);
     const delays = events.flatMap((e) => e.type === "poll_failed" ? [e.retryInMs] : []);
-    assert.deepEqual(delays, [50, 50, 150, 50]);
+    assert.deepEqual(delays, [50, 100, 150, 150]);
   } finally {
     await rig.close();
   }
 });
 
-Deno.test("dispatcher: -14 stops only that session; when all stop, runForever returns", async () => {
+Deno.test("dispatcher: -14 pauses only that session, which resumes when the server accepts it again", async () => {
   const events: WeiLinkEvent[] = [];
   const rig = await startRig({}, { onEvent: (e) => void events.push(e) });
   try {
@@ -87,15 +97,26 @@ Deno.test("dispatcher: -14 stops only that session; when all stop, runForever re
     const seen: string[] = [];
     rig.wl.onMessage((m) => void seen.push(`${m.botId}:${m.text}`));
     const running = rig.wl.runForever({ pollTimeout: 1 });
-    await rig.sandbox.expireSession(a.botId);
+    await rig.sandbox.expireSession(a.botId, { reviveAfterMs: 600 });
     await until(() => events.some((e) => e.type === "session_expired"));
     await rig.sandbox.injectMessage({ botId: b.botId, text: "b lives" });
     await until(() => seen.length === 1);
     assert.deepEqual(seen, [`${b.botId}:b lives`]);
+    assert.equal(rig.wl.sessions["a"]!.isExpired, true);
+    // Every session expired does not end the dispatcher: it keeps probing with growing pauses.
     await rig.sandbox.expireSession(b.botId);
+    await until(() => events.filter((e) => e.type === "session_expired").length === 2);
+    // The server accepts a's token again: the probe finds out, and polling resumes.
+    await rig.sandbox.injectMessage({ botId: a.botId, text: "a is back" });
+    await until(() => seen.length === 2, 5000);
+    assert.deepEqual(seen[1], `${a.botId}:a is back`);
+    assert.ok(events.some((e) => e.type === "session_resumed" && e.session === "a"));
+    assert.equal(rig.wl.sessions["a"]!.isExpired, false);
+    assert.equal(rig.wl.isRunning, true);
+    await rig.wl.stop();
     await running;
     assert.deepEqual(events.filter((e) => e.type === "dispatcher_stopped"), [
-      { type: "dispatcher_stopped", reason: "all_sessions_expired" },
+      { type: "dispatcher_stopped", reason: "stopped" },
     ]);
     assert.ok(rig.logger.lines.some((l) => l.includes(`Session "a" (bot ${a.botId}) expired`)));
   } finally {

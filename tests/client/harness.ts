@@ -98,7 +98,7 @@ export function fastOptions(sandbox: Sandbox, dir: string, logger: Logger): WeiL
     logger,
     loginPollIntervalMs: 30,
     watchIntervalMs: 100,
-    retry: { shortMs: 50, longMs: 150, longAfter: 3 },
+    retry: { shortMs: 50, longMs: 150, longAfter: 3, expiredFirstMs: 100, expiredMaxMs: 400 },
   };
 }
 

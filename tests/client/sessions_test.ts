@@ -56,15 +56,21 @@ Deno.test("sessions: recv honours the caller's timeout as an upper bound", async
   }
 });
 
-Deno.test("sessions: -14 stops only that session and clears its cursor and contexts", async () => {
+Deno.test("sessions: -14 pauses only that session and keeps its token, cursor and contexts", async () => {
   const events: WeiLinkEvent[] = [];
-  const rig = await startRig({}, { onEvent: (e) => void events.push(e) });
+  const rig = await startRig({}, {
+    onEvent: (e) => void events.push(e),
+    // Probes far apart, so the expired state can be observed.
+    retry: { shortMs: 50, longMs: 150, longAfter: 3, expiredFirstMs: 60_000, expiredMaxMs: 60_000 },
+  });
   try {
     const a = await rig.login("a", undefined, "xavier@im.wechat");
     const b = await rig.login("b", undefined, "yvonne@im.wechat");
     await rig.sandbox.injectMessage({ botId: a.botId, text: "one" });
     assert.equal((await rig.wl.recv({ timeout: 2 })).length, 1);
-    assert.notEqual((await readJson(`${rig.dir}/a/token.json`)).cursor, "");
+    const cursor = (await readJson(`${rig.dir}/a/token.json`)).cursor;
+    assert.notEqual(cursor, "");
+    const contextsBefore = await readJson(`${rig.dir}/a/contexts.json`);
 
     await rig.sandbox.expireSession(a.botId, { field: "ret" });
     await rig.sandbox.injectMessage({ botId: b.botId, text: "still here" });
@@ -78,19 +84,34 @@ Deno.test("sessions: -14 stops only that session and clears its cursor and conte
     assert.deepEqual(events.filter((e) => e.type === "session_expired"), [
       { type: "session_expired", session: "a", botId: a.botId },
     ]);
-    assert.equal((await readJson(`${rig.dir}/a/token.json`)).cursor, "");
-    const ctx = await readJson(`${rig.dir}/a/contexts.json`);
-    assert.deepEqual(Object.values(ctx).map((e) => Object.keys(e as object)), [["first_seen"]]);
+    // The token, its cursor and the context tokens stay (the official client keeps them too);
+    // the expiry is recorded for other processes.
+    const token = await readJson(`${rig.dir}/a/token.json`);
+    assert.equal(token.cursor, cursor);
+    assert.equal(token.token, a.token);
+    assert.equal(typeof token.expired_at, "number");
+    assert.deepEqual(await readJson(`${rig.dir}/a/contexts.json`), contextsBefore);
 
     await rig.sandbox.expireSession(b.botId);
     await assert.rejects(rig.wl.recv({ timeout: 1 }), SessionExpiredError);
-    await assert.rejects(rig.wl.recv({ timeout: 1 }), NotLoggedInError);
+    // Still expired, and no probe due: the next call says so at once.
+    const started = Date.now();
+    await assert.rejects(rig.wl.recv({ timeout: 5 }), SessionExpiredError);
+    assert.ok(Date.now() - started < 1000);
 
-    // A new login brings the session back.
-    const fresh = rig.wl.login({ name: "b", force: true, onQr: () => {} });
+    // A new login (no force needed for an expired session) brings it back, with a fresh cursor.
+    const fresh = rig.wl.login({ name: "b", onQr: () => {} });
     await rig.sandbox.confirmLogin({ userId: "yvonne@im.wechat" });
     await fresh;
     assert.equal(rig.wl.sessions["b"]!.isConnected, true);
+    const relogged = await readJson(`${rig.dir}/b/token.json`);
+    assert.equal(relogged.cursor, "");
+    assert.equal(relogged.expired_at, undefined);
+
+    // Without any credentials, recv() says to log in.
+    await rig.wl.logout("a");
+    await rig.wl.logout("b");
+    await assert.rejects(rig.wl.recv({ timeout: 0.2 }), NotLoggedInError);
   } finally {
     await rig.close();
   }
