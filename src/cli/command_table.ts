@@ -146,6 +146,10 @@ export const COMMANDS: readonly Command[] = [
     name: "recv",
     summary: "Receive new messages.",
     group: "bot",
+    description: "Print the messages received since the last run, each message once, whether\n" +
+      "this command polls or another process on the data directory (a server, a bot) does.\n" +
+      "Each consumer name keeps its own position; a run that is killed before printing shows\n" +
+      "the same messages again next time.",
     flags: {
       timeout: {
         type: "string",
@@ -153,9 +157,14 @@ export const COMMANDS: readonly Command[] = [
         valueName: "SECONDS",
         description: "how long to wait for messages (default 5)",
       },
+      consumer: {
+        type: "string",
+        valueName: "NAME",
+        description: "whose read position to follow (default 'cli')",
+      },
     },
     common: CLIENT_FLAGS,
-    examples: ["recv -t 30 --json"],
+    examples: ["recv -t 30 --json", "recv --consumer my-script"],
     run: async (ctx) => (await import("./commands/recv.ts")).runRecv(ctx),
   },
   {

@@ -85,6 +85,11 @@ export class CliChild {
     })();
   }
 
+  /** Process id of the child. */
+  get pid(): number {
+    return this.#child.pid;
+  }
+
   /** Everything written to stderr so far. */
   get stderr(): string {
     return this.#stderr;

@@ -149,6 +149,7 @@ Deno.test("bot commands end to end against the sandbox", async (t) => {
         user_id: USER,
         connected: true,
         default: true,
+        expired: false,
       }]);
       assert.match(human.stdout, new RegExp(`\\* default: connected  \\(bot: ${botId}\\)`));
     });

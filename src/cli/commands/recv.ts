@@ -1,5 +1,10 @@
 /**
- * `weilink recv [-t SECONDS]`.
+ * `weilink recv [-t SECONDS] [--consumer NAME]`.
+ *
+ * Each run prints the messages received after the consumer's durable position (default consumer
+ * `cli`), so repeated runs show every message once, whether this process polls or another one
+ * (an MCP server, a bot) does. The position moves only after the output is written: a run killed
+ * before that prints the same messages again next time, never loses them.
  *
  * @module
  */
@@ -12,6 +17,8 @@ import { withClient } from "../open_client.ts";
 
 /** Default wait, as in the original CLI. */
 const DEFAULT_TIMEOUT_SECONDS = 5;
+/** Consumer whose position `recv` follows unless `--consumer` names another. */
+export const DEFAULT_CONSUMER = "cli";
 
 /** `2026-03-30 12:00:00` in UTC, as the original prints receive times. */
 export function formatTimestamp(ms: number): string {
@@ -34,10 +41,18 @@ export async function runRecv(ctx: CommandContext): Promise<number> {
   const timeout = typeof raw === "string"
     ? parseSeconds(raw, "--timeout")
     : DEFAULT_TIMEOUT_SECONDS;
-  const messages = await withClient(ctx.common, (client) => client.recv({ timeout }));
-  ctx.out.result(messages.map((m) => m.toJSON()), () => {
-    if (messages.length === 0) return "No new messages.";
-    return [...messages.map(describeMessage), "", `  ${messages.length} message(s) received.`];
+  const name = typeof ctx.values.consumer === "string" ? ctx.values.consumer : DEFAULT_CONSUMER;
+  await withClient(ctx.common, async (client) => {
+    const reader = client.consumer(name);
+    const messages = await reader.recv({ timeout, signal: ctx.signal });
+    // The new position is written (and fsynced) aside first; it takes effect with one rename
+    // right after the output is written, so a kill repeats a batch at worst, never loses one.
+    const commit = await reader.prepareAck();
+    ctx.out.result(messages.map((m) => m.toJSON()), () => {
+      if (messages.length === 0) return "No new messages.";
+      return [...messages.map(describeMessage), "", `  ${messages.length} message(s) received.`];
+    });
+    commit();
   });
   return 0;
 }

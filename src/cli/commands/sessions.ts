@@ -7,13 +7,15 @@
 import type { CommandContext } from "../command.ts";
 import { withClient } from "../open_client.ts";
 
-/** One row of `status --json`, in the original's shape. */
+/** One row of `status --json`: the original's shape, plus `expired`. */
 interface SessionRow {
   name: string;
   bot_id: string | null;
   user_id: string | null;
   connected: boolean;
   default: boolean;
+  /** The server answered -14 for the session's token (seen by any process). */
+  expired: boolean;
 }
 
 /** Lists the sessions of the data directory. Makes no network call. */
@@ -28,6 +30,7 @@ export async function runList(ctx: CommandContext): Promise<number> {
           user_id: s.userId ?? null,
           connected: s.isConnected,
           default: s.isDefault,
+          expired: s.isExpired,
         })),
       ),
     { messageStore: false },
@@ -37,7 +40,12 @@ export async function runList(ctx: CommandContext): Promise<number> {
     return rows.map((s) => {
       const marker = s.default ? "*" : " ";
       const bot = s.bot_id ? `  (bot: ${s.bot_id})` : "";
-      return `  ${marker} ${s.name}: ${s.connected ? "connected" : "disconnected"}${bot}`;
+      const state = s.connected
+        ? "connected"
+        : s.expired
+        ? "expired (log in again)"
+        : "disconnected";
+      return `  ${marker} ${s.name}: ${state}${bot}`;
     });
   });
   return 0;
