@@ -14,7 +14,7 @@ import type { CommandContext } from "../command.ts";
 import { parseDirection, parseInteger, parseMessageType, parseTime } from "../flag_values.ts";
 import { dataDirectory } from "../open_client.ts";
 import { UsageError } from "../flags.ts";
-import { formatTimestamp } from "./recv.ts";
+import { describeMessage } from "../message_line.ts";
 
 /** Default page size, as in the original. */
 const DEFAULT_LIMIT = 50;
@@ -82,12 +82,11 @@ export async function runHistory(ctx: CommandContext): Promise<number> {
         ...messages.map((m, i) => {
           const row = rows[i]!;
           // from_user is the user of the conversation in both directions.
-          let line = `  [${formatTimestamp(m.timestamp)}] ${row.direction.padStart(8)} ` +
-            `${row.from_user} (${row.msg_type})`;
-          if (m.messageId) line += ` #${m.messageId}`;
-          const text = m.text ?? m.file?.fileName;
-          if (text) line += `: ${text.length > 80 ? text.slice(0, 79) + "…" : text}`;
-          return line;
+          return describeMessage(m, {
+            peer: row.from_user,
+            prefix: `${row.direction.padStart(8)} `,
+            maxText: 80,
+          });
         }),
         "",
         `  Showing ${rows.length} of ${total} message(s).`,
