@@ -5,6 +5,10 @@ import { MessageStore } from "../../src/store/mod.ts";
 import { startSandbox } from "../../src/sandbox/mod.ts";
 import { jsonOf, runCli } from "./cli_process.ts";
 
+/** Characters a terminal acts on (newline aside), which must never reach it raw. */
+// deno-lint-ignore no-control-regex
+const RAW_CONTROL = /[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/;
+
 /** Sets the window title, clears the screen, forges a line, and reverses the rest. */
 const HOSTILE = "hi\x1b]0;pwned\x07\x1b[2J\rFAKE: all good\u202eevil\u2066x\u200b\x9b";
 
@@ -15,7 +19,7 @@ Deno.test("message line: control, bidi and invisible characters are shown escape
     "hi\\x1b]0;pwned\\x07\\x1b[2J\\x0dFAKE: all good\\u{202e}evil\\u{2066}x\\u{200b}\\x9b",
   );
   // Nothing that a terminal acts on is left.
-  assert.doesNotMatch(safe, /[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/);
+  assert.doesNotMatch(safe, RAW_CONTROL);
   assert.equal(terminalSafe("普通中文 and emoji 🎉"), "普通中文 and emoji 🎉");
 });
 
@@ -65,7 +69,7 @@ Deno.test("cli: hostile text is escaped in human output, exact in JSON, and a ba
     const human = await runCli(["recv", "-t", "2"], { env });
     assert.equal(human.code, 0, human.stderr);
     assert.match(human.stdout, /hi\\x1b\]0;pwned\\x07/);
-    assert.doesNotMatch(human.stdout, /[\x00-\x09\x0b-\x1f\x7f-\x9f\u202e\u2066]/);
+    assert.doesNotMatch(human.stdout, RAW_CONTROL);
     await sandbox.injectMessage({ text: HOSTILE });
     const json = await runCli(["recv", "-t", "2", "--json"], { env });
     assert.equal((jsonOf(json) as { text: string }[])[0]?.text, HOSTILE);
@@ -88,7 +92,7 @@ Deno.test("cli: hostile text is escaped in human output, exact in JSON, and a ba
     assert.equal(history.code, 0, history.stderr);
     assert.match(history.stdout, /\[time 1e\+300\?\] .*from the far future/);
     assert.match(history.stdout, /pwned/);
-    assert.doesNotMatch(history.stdout, /[\x00-\x09\x0b-\x1f\u202e]/);
+    assert.doesNotMatch(history.stdout, RAW_CONTROL);
     assert.equal((await runCli(["history", "--json"], { env })).code, 0);
   } finally {
     await sandbox.close();
