@@ -380,7 +380,8 @@ export class WeiLink {
    * @throws {NoContextError} When the user never wrote, or wrote more than 24 hours ago.
    * @throws {QuotaExhaustedError} When fewer replies are left than messages to send.
    * @throws {TextTooLongError} When the text exceeds 16 384 UTF-8 bytes.
-   * @throws {TypeError} For empty content, a file without a name, or an unreadable media input.
+   * @throws {TypeError} For empty content, a file without a name, an unreadable media input, or
+   *   text that is not well-formed UTF-16 (a lone surrogate: refused, not replaced).
    */
   send(to: string, content: string | SendContent): Promise<SendResult> {
     this.#ctx.assertOpen();

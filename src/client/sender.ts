@@ -6,12 +6,11 @@
  */
 
 import {
+  checkSendableText,
   ILinkError,
   NetworkError,
   QuotaExhaustedError,
   SessionExpiredError,
-  TEXT_BYTE_LIMIT,
-  TextTooLongError,
 } from "../protocol/mod.ts";
 import type { WireMessage } from "../protocol/mod.ts";
 import { CdnError, downloadMedia, mediaItemFor, uploadMedia } from "../media/mod.ts";
@@ -91,10 +90,7 @@ export class Sender {
     }
     const c: SendContent = typeof content === "string" ? { text: content } : content;
     const text = c.text ? c.text : undefined;
-    if (text !== undefined) {
-      const size = new TextEncoder().encode(text).byteLength;
-      if (size > TEXT_BYTE_LIMIT) throw new TextTooLongError("sendmessage", size, TEXT_BYTE_LIMIT);
-    }
+    if (text !== undefined) checkSendableText(text);
     const parts = await this.#prepareMedia(c);
     const total = (text !== undefined ? 1 : 0) + parts.length;
     if (total === 0) throw new TypeError("Cannot send: no text or media given");
@@ -244,6 +240,9 @@ export class Sender {
       const fileName = name || (isUploadedMedia(x) ? x.fileName : suggestedFileName(x));
       if (!fileName) {
         throw new TypeError(`Cannot send file #${i + 1}: "fileName" is required for raw bytes`);
+      }
+      if (!fileName.isWellFormed()) {
+        throw new TypeError(`Cannot send file #${i + 1}: its name is not well-formed UTF-16`);
       }
       await add(x, UploadMediaType.FILE, fileName);
     }

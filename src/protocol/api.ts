@@ -148,6 +148,43 @@ function utf8Length(text: string): number {
   return n;
 }
 
+/** Index of the first lone surrogate of `text`, or -1 when it is well-formed UTF-16. */
+function loneSurrogateAt(text: string): number {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0xd800 || c > 0xdfff) continue;
+    const d = text.charCodeAt(i + 1);
+    if (c <= 0xdbff && d >= 0xdc00 && d <= 0xdfff) i++;
+    else return i;
+  }
+  return -1;
+}
+
+/**
+ * Checks that `text` can be sent as one text item and returns its UTF-8 length. Text that is not
+ * well-formed UTF-16 (a lone surrogate, e.g. from slicing a string in the middle of an emoji) is
+ * refused rather than replaced: its UTF-8 form and its JSON form on the wire disagree, and a
+ * silent U+FFFD would change what the user reads.
+ *
+ * @throws {TypeError} When `text` is not a string or holds a lone surrogate.
+ * @throws {TextTooLongError} When it exceeds 16 384 UTF-8 bytes.
+ */
+export function checkSendableText(text: string): number {
+  if (typeof text !== "string") {
+    throw new TypeError(`Cannot send text: expected a string, got ${typeof text}`);
+  }
+  const bad = loneSurrogateAt(text);
+  if (bad >= 0) {
+    throw new TypeError(
+      `Cannot send text: it is not well-formed UTF-16 (a lone surrogate at index ${bad}); ` +
+        "check how it was cut or decoded",
+    );
+  }
+  const size = utf8Length(text);
+  if (size > TEXT_BYTE_LIMIT) throw new TextTooLongError("sendmessage", size, TEXT_BYTE_LIMIT);
+  return size;
+}
+
 function randomHex(bytes: number): string {
   return Array.from(
     crypto.getRandomValues(new Uint8Array(bytes)),
@@ -351,6 +388,7 @@ export class ILinkApi {
    * generated unless one is given.
    *
    * @throws {TextTooLongError} Before any request, when a text item exceeds 16 384 UTF-8 bytes.
+   * @throws {TypeError} Before any request, when a text item is not well-formed UTF-16.
    * @throws {QuotaExhaustedError} When the server reports the reply quota as used up.
    * @throws {ILinkError} For other refusals (e.g. `ret: -2` for a stale context token).
    */
@@ -363,12 +401,7 @@ export class ILinkApi {
     }
     for (const item of items) {
       const text = item.text_item?.text;
-      if (typeof text === "string") {
-        const size = utf8Length(text);
-        if (size > TEXT_BYTE_LIMIT) {
-          throw new TextTooLongError("sendmessage", size, TEXT_BYTE_LIMIT);
-        }
-      }
+      if (text !== undefined) checkSendableText(text);
     }
     const wire: WireMessage = {
       ...msg,

@@ -30,6 +30,7 @@
 
 export {
   type BotQrcode,
+  checkSendableText,
   DEFAULT_BASE_URL,
   type GetUpdatesOptions,
   ILinkApi,

@@ -293,3 +293,30 @@ Deno.test("send: an empty file is sent and received", async () => {
     await rig.close();
   }
 });
+
+Deno.test("send: text with a lone surrogate is refused before any request", async () => {
+  const rig = await startRig();
+  try {
+    await rig.login();
+    await rig.sandbox.injectMessage({ text: "hi" });
+    const [m] = await rig.wl.recv({ timeout: 2 });
+    const before = (await rig.sandbox.requests()).sendmessage;
+    await assert.rejects(
+      rig.wl.send(m!.fromUser, "abc\uD800def"),
+      (e: Error) => e instanceof TypeError && /lone surrogate at index 3/.test(e.message),
+    );
+    await assert.rejects(rig.wl.send(m!.fromUser, "\uDE00 cut emoji"), TypeError);
+    await assert.rejects(
+      rig.wl.send(m!.fromUser, { file: new Uint8Array(1), fileName: "a\uD83D.txt" }),
+      TypeError,
+    );
+    assert.equal((await rig.sandbox.requests()).sendmessage, before);
+    // A whole emoji (a surrogate pair) is fine, and the quota was not touched by the refusals.
+    const ok = await rig.wl.send(m!.fromUser, "party 🎉");
+    assert.equal(ok.success, true);
+    assert.equal(ok.remaining, 9);
+    assert.equal((await rig.sandbox.sent())[0]?.text, "party 🎉");
+  } finally {
+    await rig.close();
+  }
+});

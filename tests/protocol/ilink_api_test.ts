@@ -265,6 +265,18 @@ Deno.test("text above 16384 UTF-8 bytes throws TextTooLongError before any reque
   });
 });
 
+Deno.test("text that is not well-formed UTF-16 is refused before any request", async () => {
+  await withBot(async ({ sandbox, api, botId, userId }) => {
+    const ctx = await userWrites({ sandbox, api, botId, userId, token: "" });
+    for (const text of ["abc\uD800def", "\uDC00", "end\uD83D"]) {
+      await assert.rejects(api.sendText(userId, text, ctx), /not well-formed UTF-16/);
+    }
+    assert.equal((await sandbox.requests()).sendmessage, 0);
+    await api.sendText(userId, "pair \uD83D\uDE00 ok", ctx);
+    assert.equal((await sandbox.sent({ botId }))[0]?.text, "pair 😀 ok");
+  });
+});
+
 Deno.test("sendmessage: quota exhaustion and stale context tokens are typed", async () => {
   await withBot(async ({ sandbox, api, botId, userId }) => {
     const ctx = await userWrites({ sandbox, api, botId, userId, token: "" });
