@@ -44,6 +44,8 @@ export class ClientContext {
   readonly qrBaseUrl: string;
   /** CDN base. */
   readonly cdnBaseUrl: string;
+  /** Extra hosts media URLs may point at (see `WeiLinkOptions.mediaHosts`). */
+  readonly mediaHosts: readonly string[];
   /** Poll backoff. */
   readonly retry: RetryPolicy;
   /** Pause between QR status polls. */
@@ -80,6 +82,7 @@ export class ClientContext {
     this.baseUrl = options.baseUrl ?? envBase ?? DEFAULT_BASE_URL;
     this.qrBaseUrl = options.qrBaseUrl ?? options.baseUrl ?? envBase ?? DEFAULT_BASE_URL;
     this.cdnBaseUrl = options.cdnBaseUrl ?? envGet("WEILINK_CDN_BASE_URL") ?? DEFAULT_CDN_BASE_URL;
+    this.mediaHosts = [...(options.mediaHosts ?? [])];
     this.retry = {
       shortMs: 2_000,
       longMs: 30_000,

@@ -146,6 +146,7 @@ export class Sender {
         const uploaded = isUploadedMedia(part.data) ? part.data : await uploadMedia(part.data, {
           api,
           cdnBaseUrl: ctx.cdnBaseUrl,
+          allowedHosts: ctx.mediaHosts,
           ...(ctx.fetch ? { fetch: ctx.fetch } : {}),
           to,
           mediaType: part.type,
@@ -361,6 +362,7 @@ export class Sender {
     }
     const bytes = await downloadMedia(media, {
       cdnBaseUrl: ctx.cdnBaseUrl,
+      allowedHosts: ctx.mediaHosts,
       ...(ctx.fetch ? { fetch: ctx.fetch } : {}),
       ...(found.image?.aesKeyHex ? { aesKeyHex: found.image.aesKeyHex } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
@@ -398,6 +400,7 @@ export class Sender {
     return await uploadMedia(bytes, {
       api: this.#registry.apiFor(s.cred!),
       cdnBaseUrl: ctx.cdnBaseUrl,
+      allowedHosts: ctx.mediaHosts,
       ...(ctx.fetch ? { fetch: ctx.fetch } : {}),
       to,
       mediaType,

@@ -72,6 +72,13 @@ export interface WeiLinkOptions {
   cdnBaseUrl?: string;
   /** Fixed QR login host; default `baseUrl` when set, else the official host. */
   qrBaseUrl?: string;
+  /**
+   * More hosts (`cdn.example.com`) or origins (`https://cdn.example.com:8443`) that media URLs
+   * handed out by the server (`full_url`, `upload_full_url`, redirects) may point at. By default
+   * only `https` on `*.weixin.qq.com` and the origin of `cdnBaseUrl` are used; a URL elsewhere is
+   * never fetched, so a message cannot make the bot reach a metadata service or a local port.
+   */
+  mediaHosts?: string[];
   /** `fetch` used for every request. */
   fetch?: typeof fetch;
   /** A logger, or the level of the default stderr logger (env `WEILINK_LOG_LEVEL`, default `info`). */

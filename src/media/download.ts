@@ -14,6 +14,7 @@ import {
   excerpt,
 } from "./cdn_url.ts";
 import { CdnError } from "./errors.ts";
+import { describeHost, fetchAllowed, mediaUrlAllowed, RedirectRefused } from "./cdn_hosts.ts";
 
 /** Options of {@linkcode downloadMedia}. */
 export interface DownloadOptions {
@@ -34,12 +35,20 @@ export interface DownloadOptions {
   onProgress?: (done: number, total: number) => void;
   /** Aborts the download. */
   signal?: AbortSignal;
+  /**
+   * Hosts (`cdn.example.com`) or origins (`https://cdn.example.com:8443`) that `media.fullUrl` and
+   * redirects may point at, besides `https` on `*.weixin.qq.com` and the origin of `cdnBaseUrl`.
+   */
+  allowedHosts?: readonly string[];
 }
 
 /**
  * Downloads and decrypts one media file.
  *
- * The URL is `media.fullUrl` when set, else `<cdn>/download?encrypted_query_param=…`. The key is
+ * The URL is `media.fullUrl` when it is on an allowed host (`https` on `*.weixin.qq.com`, the
+ * origin of `cdnBaseUrl`, or `allowedHosts`), else `<cdn>/download?encrypted_query_param=…`;
+ * redirects are followed only to allowed hosts. A `fullUrl` elsewhere is never fetched: a message
+ * must not make the bot reach a metadata service or a local port. The key is
  * `aesKeyHex` when given, else `media.aesKey` in any of its encodings (Format A, Format B or bare
  * hex). When neither exists the bytes are returned as they are: the protocol sends images without
  * any key unencrypted.
@@ -53,7 +62,8 @@ export interface DownloadOptions {
  *
  * @throws {TypeError} When the media has neither `fullUrl` nor `encryptQueryParam`.
  * @throws {RangeError} When the media is larger than `maxBytes`.
- * @throws {CdnError} When the CDN answers non-2xx or the connection fails.
+ * @throws {CdnError} When the CDN answers non-2xx, the connection fails, or the only URL (or a
+ *   redirect) is on a host that is not allowed.
  * @throws {AesError} When decryption fails (usually a wrong key).
  */
 export async function downloadMedia(
@@ -66,22 +76,31 @@ export async function downloadMedia(
     : media.aesKey
     ? decodeAesKey(media.aesKey)
     : undefined;
+  const base = options.cdnBaseUrl ?? DEFAULT_CDN_BASE_URL;
+  const allowed = (url: string) => mediaUrlAllowed(url, base, options.allowedHosts);
   let url: string;
-  if (media.fullUrl) url = media.fullUrl;
+  if (media.fullUrl && allowed(media.fullUrl)) url = media.fullUrl;
   else if (media.encryptQueryParam) {
-    url = cdnUrl(options.cdnBaseUrl ?? DEFAULT_CDN_BASE_URL, "download", {
-      encrypted_query_param: media.encryptQueryParam,
-    });
+    url = cdnUrl(base, "download", { encrypted_query_param: media.encryptQueryParam });
+  } else if (media.fullUrl) {
+    throw new CdnError(
+      `Cannot download media: its URL is on ${describeHost(media.fullUrl)}, not an allowed ` +
+        'media host (https on *.weixin.qq.com, the CDN base, or "allowedHosts")',
+    );
   } else {
     throw new TypeError(
       'Cannot download media: it has neither "fullUrl" nor "encryptQueryParam"',
     );
   }
-  const cipher = await fetchCapped(url, options);
+  const cipher = await fetchCapped(url, options, allowed);
   return key ? decryptAesEcb(cipher, key) : cipher;
 }
 
-async function fetchCapped(url: string, options: DownloadOptions): Promise<Uint8Array> {
+async function fetchCapped(
+  url: string,
+  options: DownloadOptions,
+  allowed: (url: string) => boolean,
+): Promise<Uint8Array> {
   const doFetch = options.fetch ?? ((input, init) => fetch(input, init));
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_MEDIA_BYTES;
   const timeoutMs = options.timeoutMs ?? 60_000;
@@ -96,7 +115,7 @@ async function fetchCapped(url: string, options: DownloadOptions): Promise<Uint8
   const onAbort = () => controller.abort(signal?.reason);
   signal?.addEventListener("abort", onAbort, { once: true });
   try {
-    const res = await doFetch(url, { signal: controller.signal });
+    const res = await fetchAllowed(doFetch, url, { signal: controller.signal }, allowed);
     if (!res.ok) {
       const text = await res.text();
       const reason = res.headers.get("x-error-message") || excerpt(text);
@@ -115,6 +134,9 @@ async function fetchCapped(url: string, options: DownloadOptions): Promise<Uint8
     return await readCapped(res, maxBytes, declared, options.onProgress);
   } catch (err) {
     if (err instanceof CdnError || err instanceof RangeError) throw err;
+    if (err instanceof RedirectRefused) {
+      throw new CdnError(`CDN download refused ${err.message}`, { cause: err });
+    }
     if (!timedOut && signal?.aborted) throw signal.reason;
     const reason = timedOut
       ? `timed out after ${timeoutMs} ms`

@@ -17,6 +17,7 @@ import {
   excerpt,
 } from "./cdn_url.ts";
 import { CdnError } from "./errors.ts";
+import { describeHost, fetchAllowed, mediaUrlAllowed, RedirectRefused } from "./cdn_hosts.ts";
 
 /** Media accepted by the pipeline. The client layer also takes streams and file paths. */
 export type MediaBytes = Uint8Array | Blob;
@@ -45,6 +46,11 @@ export interface UploadOptions {
   retryDelayMs?: number;
   /** Aborts the upload. */
   signal?: AbortSignal;
+  /**
+   * Hosts or origins `upload_full_url` and redirects may point at, besides `https` on
+   * `*.weixin.qq.com` and the origin of `cdnBaseUrl` (see `downloadMedia`).
+   */
+  allowedHosts?: readonly string[];
 }
 
 const MAX_ATTEMPTS = 3;
@@ -114,14 +120,22 @@ export async function uploadMedia(
     aeskey: aesKeyHex,
   });
   const cipher = encryptAesEcb(plain, key);
-  const url = slot.upload_full_url ||
-    cdnUrl(options.cdnBaseUrl ?? DEFAULT_CDN_BASE_URL, "upload", {
-      encrypted_query_param: slot.upload_param ?? "",
-      filekey,
-    });
+  const base = options.cdnBaseUrl ?? DEFAULT_CDN_BASE_URL;
+  const allowed = (url: string) => mediaUrlAllowed(url, base, options.allowedHosts);
+  let url: string;
+  if (slot.upload_full_url && allowed(slot.upload_full_url)) url = slot.upload_full_url;
+  else if (slot.upload_param) {
+    url = cdnUrl(base, "upload", { encrypted_query_param: slot.upload_param, filekey });
+  } else {
+    throw new CdnError(
+      `Cannot upload media: the upload URL is on ${
+        describeHost(slot.upload_full_url ?? "")
+      }, not an allowed media host`,
+    );
+  }
 
   options.onProgress?.(0, cipher.byteLength);
-  const downloadParam = await postWithRetry(url, cipher, options);
+  const downloadParam = await postWithRetry(url, cipher, options, allowed);
   options.onProgress?.(cipher.byteLength, cipher.byteLength);
 
   return {
@@ -139,6 +153,7 @@ async function postWithRetry(
   url: string,
   cipher: Uint8Array,
   options: UploadOptions,
+  allowed: (url: string) => boolean,
 ): Promise<string> {
   const doFetch = options.fetch ?? ((input, init) => fetch(input, init));
   const timeoutMs = options.timeoutMs ?? 120_000;
@@ -159,12 +174,12 @@ async function postWithRetry(
     const onAbort = () => controller.abort(options.signal?.reason);
     options.signal?.addEventListener("abort", onAbort, { once: true });
     try {
-      const res = await doFetch(url, {
+      const res = await fetchAllowed(doFetch, url, {
         method: "POST",
         headers: { "Content-Type": "application/octet-stream" },
         body: cipher as Uint8Array<ArrayBuffer>,
         signal: controller.signal,
-      });
+      }, allowed);
       const text = await res.text();
       const param = res.headers.get("x-encrypted-param");
       if (res.status === 200 && param) return param;
@@ -181,6 +196,9 @@ async function postWithRetry(
       );
     } catch (err) {
       if (err instanceof CdnError) throw err;
+      if (err instanceof RedirectRefused) {
+        throw new CdnError(`CDN upload refused ${err.message}`, { cause: err });
+      }
       if (!timedOut && options.signal?.aborted) throw options.signal.reason;
       const reason = timedOut
         ? `timed out after ${timeoutMs} ms`

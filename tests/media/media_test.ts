@@ -85,10 +85,11 @@ Deno.test("upload prefers upload_full_url when the server sends one", async () =
   await withBot(async (f) => {
     const ctx = await userWrites(f);
     const data = sample(64);
-    // A wrong CDN base proves the URL came from upload_full_url.
+    // A wrong CDN base proves the URL came from upload_full_url, on a host allowed explicitly.
     const uploaded = await uploadMedia(data, {
       api: f.api,
       cdnBaseUrl: "http://127.0.0.1:9/nowhere",
+      allowedHosts: [new URL(f.sandbox.baseUrl).origin],
       to: f.userId,
       mediaType: UploadMediaType.IMAGE,
     });
