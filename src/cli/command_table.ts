@@ -308,12 +308,12 @@ export const COMMANDS: readonly Command[] = [
       "window-ms": {
         type: "string",
         valueName: "MS",
-        description: "reply window after a user message (default 24 h)",
+        description: "how long a context token stays valid (default 24 h)",
       },
       quota: {
         type: "string",
         valueName: "N",
-        description: "bot messages per user message (default 10)",
+        description: "replies per context token (default 10)",
       },
       "qr-ttl-ms": {
         type: "string",
@@ -324,6 +324,15 @@ export const COMMANDS: readonly Command[] = [
       "upload-full-url": {
         type: "boolean",
         description: "answer upload_full_url from getuploadurl",
+      },
+      "connection-faults": {
+        type: "boolean",
+        description: "serve over node:http so faults can drop connections (slower)",
+      },
+      "control-token": {
+        type: "string",
+        valueName: "TOKEN",
+        description: "control API token, needed beyond loopback (env WEILINK_SANDBOX_TOKEN)",
       },
     },
     common: ["json", "log-level", "quiet"],

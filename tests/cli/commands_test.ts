@@ -428,6 +428,31 @@ Deno.test("sandbox command prints its URLs and stops on SIGTERM", async () => {
   }
 });
 
+Deno.test("sandbox command: beyond loopback only with a control token, which the control API needs", async () => {
+  const refused = await runCli(["sandbox", "--host", "0.0.0.0", "--quiet"]);
+  assert.equal(refused.code, 1);
+  assert.match(refused.stderr, /control token/i);
+  const token = "a-control-token-of-32-characters";
+  const child = new CliChild(["sandbox", "--host", "0.0.0.0", "--json", "--quiet"], {
+    env: { WEILINK_SANDBOX_TOKEN: token },
+  });
+  try {
+    const urls = JSON.parse(await child.nextLine()) as Record<string, string>;
+    const control = urls.control_url!.replace(/\/\/[^/:]+:/, "//127.0.0.1:");
+    const anonymous = await fetch(`${control}/state`);
+    assert.equal(anonymous.status, 401);
+    await anonymous.body?.cancel();
+    const authorised = await fetch(`${control}/state`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    assert.equal(authorised.status, 200);
+    await authorised.body?.cancel();
+  } finally {
+    child.kill("SIGTERM");
+    await child.finish().catch(() => {});
+  }
+});
+
 Deno.test("openapi serves until SIGTERM; mcp on stdio writes nothing but JSON-RPC", async () => {
   const home = await Deno.makeTempDir({ prefix: "weilink-cli-test-" });
   const child = new CliChild(["openapi", "-p", "0", "--no-admin", "-d", home]);

@@ -30,7 +30,18 @@ export function sandboxOptions(ctx: CommandContext): SandboxOptions {
   }
   if (ctx.values.redirect === true) options.redirect = true;
   if (ctx.values["upload-full-url"] === true) options.uploadFullUrl = true;
+  if (ctx.values["connection-faults"] === true) options.connectionFaults = true;
+  const token = str("control-token") ?? envValue("WEILINK_SANDBOX_TOKEN");
+  if (token !== undefined) options.controlToken = token;
   return options;
+}
+
+function envValue(name: string): string | undefined {
+  try {
+    return Deno.env.get(name) || undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The sandbox's URLs, as `--json` prints them. */
