@@ -28,7 +28,7 @@ export function parseTime(value: string, flag: string, now: number = Date.now())
   }
 }
 
-/** Message type names and their protocol numbers (spec §3: item type). */
+/** Message type names and their protocol numbers (spec §4.1: item type). */
 export const MESSAGE_TYPE_NAMES: Readonly<Record<string, number>> = {
   TEXT: 1,
   IMAGE: 2,
