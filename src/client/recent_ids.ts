@@ -1,5 +1,5 @@
 /**
- * Duplicate detection for received message ids (spec §4: duplicates are not documented, so they
+ * Duplicate detection for received message ids (spec §3.3: duplicates are not documented, so they
  * are dropped by `message_id`).
  *
  * @module
