@@ -42,5 +42,4 @@
 export * from "./src/core.ts";
 export * from "./src/client/mod.ts";
 
-/** The version of this package. */
-export { SDK_VERSION as VERSION } from "./src/protocol/mod.ts";
+export { VERSION } from "./src/version.ts";

@@ -19,14 +19,14 @@
  * @module
  */
 
-import denoConfig from "../../deno.json" with { type: "json" };
 import { COMMANDS } from "./command_table.ts";
 import { reportUsageError, UsageError } from "./flags.ts";
 import { globalHelp, helpFor, versionText } from "./help.ts";
 import { Output, writeAllSync } from "./output.ts";
+import { VERSION } from "../version.ts";
 
-/** Version of the command line, taken from the package manifest. */
-export const VERSION: string = denoConfig.version;
+/** Version of the command line (the package's). */
+export { VERSION };
 
 export { COMMANDS } from "./command_table.ts";
 export type {

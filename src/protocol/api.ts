@@ -13,7 +13,8 @@ import {
   SessionExpiredError,
   TextTooLongError,
 } from "./errors.ts";
-import { clientVersionHeader, ILINK_APP_ID, randomWechatUin, SDK_VERSION } from "./headers.ts";
+import { clientVersionHeader, ILINK_APP_ID, randomWechatUin } from "./headers.ts";
+import { VERSION } from "../version.ts";
 import { parseJsonLossless } from "./json.ts";
 import type {
   GetConfigResponse,
@@ -256,7 +257,7 @@ export class ILinkApi {
   readonly #sendFetch: typeof fetch;
   readonly #routeTag: string | undefined;
   readonly #baseInfo: WireBaseInfo;
-  readonly #clientVersion: string = clientVersionHeader(SDK_VERSION);
+  readonly #clientVersion: string = clientVersionHeader(VERSION);
   /** `Authorization` value, built once (empty when there is no token). */
   readonly #authorization: string;
   /** Bot endpoint URLs by endpoint name, joined once per instance. */
@@ -273,8 +274,8 @@ export class ILinkApi {
     this.#routeTag = options.routeTag;
     this.#authorization = this.#token ? `Bearer ${this.#token}` : "";
     this.#baseInfo = {
-      channel_version: options.channelVersion ?? SDK_VERSION,
-      bot_agent: `WeiLink/${SDK_VERSION}`,
+      channel_version: options.channelVersion ?? VERSION,
+      bot_agent: `WeiLink/${VERSION}`,
     };
   }
 

@@ -4,9 +4,6 @@
  * @module
  */
 
-/** Version of this SDK; reported as `iLink-App-ClientVersion` and `base_info.channel_version`. */
-export const SDK_VERSION = "0.1.0";
-
 /** Value of the `iLink-App-Id` header. */
 export const ILINK_APP_ID = "bot";
 

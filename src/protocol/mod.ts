@@ -52,7 +52,6 @@ export {
   clientVersionHeader,
   ILINK_APP_ID,
   randomWechatUin,
-  SDK_VERSION,
   wechatUinHeader,
 } from "./headers.ts";
 export { parseJsonLossless } from "./json.ts";

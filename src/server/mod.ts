@@ -24,12 +24,12 @@
  * @module
  */
 
-import denoJson from "../../deno.json" with { type: "json" };
 import type { ToolContext, ToolRegistry } from "./tools.ts";
 import type { ServerInfo } from "./mcp.ts";
 import type { WeiLinkBackend } from "./backend.ts";
 import type { FileAccessPolicy } from "../input/mod.ts";
 import type { HttpTimeouts, WebHandler } from "./http_listener.ts";
+import { VERSION } from "../version.ts";
 import { assertSafeBind, assertStrongToken } from "./http_guard.ts";
 import { resolveBasePath } from "../client/data_dir.ts";
 import { startupMark } from "./startup_trace.ts";
@@ -102,7 +102,7 @@ export interface ServerHandle {
   close(): Promise<void>;
 }
 
-const SERVER_INFO: ServerInfo = { name: "weilink", version: denoJson.version };
+const SERVER_INFO: ServerInfo = { name: "weilink", version: VERSION };
 
 /**
  * Start the MCP server.

@@ -27,7 +27,10 @@ async function walk(): Promise<Map<string, string[]>> {
     for (const m of src.matchAll(IMPORT_RE)) specifiers.push((m[1] ?? m[2])!);
     seen.set(file, specifiers);
     for (const s of specifiers) {
-      if (s.startsWith("./") || s.startsWith("../")) queue.push(join(dirname(file), s));
+      // JSON (the package manifest, for the version) is data: nothing to walk into.
+      if ((s.startsWith("./") || s.startsWith("../")) && !s.endsWith(".json")) {
+        queue.push(join(dirname(file), s));
+      }
     }
   }
   return seen;
@@ -46,7 +49,8 @@ Deno.test("protocol, media, models and crypto import nothing runtime-specific", 
     const rel = relative(root, file);
     assert.ok(
       rel.startsWith("src/protocol/") || rel.startsWith("src/media/") ||
-        rel.startsWith("src/crypto/") || rel === "src/models.ts" || rel === "src/wire_fields.ts",
+        rel.startsWith("src/crypto/") || rel === "src/models.ts" || rel === "src/wire_fields.ts" ||
+        rel === "src/version.ts",
       `core module ${rel} stays inside the core folders`,
     );
     for (const s of specifiers) {

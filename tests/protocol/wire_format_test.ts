@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { ILinkApi, SDK_VERSION } from "../../src/protocol/mod.ts";
+import { ILinkApi } from "../../src/protocol/mod.ts";
+import { VERSION } from "../../src/version.ts";
 
 // A recording HTTP server on 127.0.0.1: checks the exact headers and bodies our client puts on
 // the wire (spec §1.3, §1.4, §3.4), which the sandbox only logs as violations.
@@ -76,8 +77,8 @@ Deno.test("bot POSTs carry the spec headers, base_info and a fresh X-WECHAT-UIN"
       assert.match(atob(uin), /^\d{1,10}$/);
       uins.add(uin);
       const body = JSON.parse(s.body);
-      assert.equal(body.base_info.channel_version, SDK_VERSION);
-      assert.equal(body.base_info.bot_agent, `WeiLink/${SDK_VERSION}`);
+      assert.equal(body.base_info.channel_version, VERSION);
+      assert.equal(body.base_info.bot_agent, `WeiLink/${VERSION}`);
     }
     assert.ok(uins.size >= seen.length - 1, "X-WECHAT-UIN is new per request");
     const [updates, send, upload, config, typing] = seen.map((s) => JSON.parse(s.body));
