@@ -10,6 +10,7 @@
  */
 
 import type { Output } from "./output.ts";
+import type { LogThreshold } from "../client/logger.ts";
 
 /** How a flag is parsed and described in the help text. */
 export interface FlagSpec {
@@ -48,8 +49,8 @@ export interface CommonOptions {
   basePath?: string;
   /** Machine-readable output on stdout. */
   json: boolean;
-  /** Log threshold for messages written to stderr. */
-  logLevel: LogLevel;
+  /** Log threshold for messages written to stderr (the SDK's vocabulary). */
+  logLevel: LogThreshold;
   /** iLink API base URL override (`--base-url`, else `WEILINK_BASE_URL`). */
   baseUrl?: string;
   /** CDN base URL override (`--cdn-base-url`, else `WEILINK_CDN_BASE_URL`). */
@@ -57,9 +58,6 @@ export interface CommonOptions {
   /** Hide progress bars and informational chatter on stderr. */
   quiet: boolean;
 }
-
-/** Log levels accepted by `--log-level`, as in the original CLI. */
-export type LogLevel = "DEBUG" | "INFO" | "WARNING" | "ERROR";
 
 /** Everything a command's `run` receives. */
 export interface CommandContext {

@@ -35,7 +35,6 @@ export type {
   CommonFlagName,
   CommonOptions,
   FlagSpec,
-  LogLevel,
   PositionalSpec,
 } from "./command.ts";
 export { Output, type OutputOptions, type TextSink } from "./output.ts";

@@ -5,18 +5,11 @@
  */
 
 import { WeiLink, type WeiLinkOptions } from "../client/mod.ts";
-import type { CommonOptions, LogLevel } from "./command.ts";
-
-const CLIENT_LEVEL: Record<LogLevel, "debug" | "info" | "warn" | "error"> = {
-  DEBUG: "debug",
-  INFO: "info",
-  WARNING: "warn",
-  ERROR: "error",
-};
+import type { CommonOptions } from "./command.ts";
 
 /** Client options derived from the shared flags; unset flags leave the client's defaults. */
 export function clientOptions(common: CommonOptions, messageStore = true): WeiLinkOptions {
-  const options: WeiLinkOptions = { messageStore, logger: CLIENT_LEVEL[common.logLevel] };
+  const options: WeiLinkOptions = { messageStore, logger: common.logLevel };
   if (common.basePath !== undefined) options.basePath = common.basePath;
   if (common.baseUrl !== undefined) options.baseUrl = common.baseUrl;
   if (common.cdnBaseUrl !== undefined) options.cdnBaseUrl = common.cdnBaseUrl;

@@ -8,11 +8,17 @@
  * @module
  */
 
-import type { LogLevel } from "./command.ts";
+import { type LogLevel, type LogThreshold, shownAt } from "../client/logger.ts";
 
 const encoder = new TextEncoder();
 
-const LEVEL_RANK: Record<LogLevel, number> = { DEBUG: 10, INFO: 20, WARNING: 30, ERROR: 40 };
+/** Labels as the Python original prints them. */
+const LABEL: Record<LogLevel, string> = {
+  debug: "DEBUG",
+  info: "INFO",
+  warn: "WARNING",
+  error: "ERROR",
+};
 
 /** A sink for text; tests pass an array-backed one. */
 export type TextSink = (text: string) => void;
@@ -33,7 +39,7 @@ export interface OutputOptions {
   /** Suppress notices (QR hints, URLs banners are still shown) and progress bars. */
   quiet?: boolean;
   /** Threshold for {@linkcode Output.log}. */
-  logLevel?: LogLevel;
+  logLevel?: LogThreshold;
   /** stdout writer (default: the process stdout). */
   stdout?: TextSink;
   /** stderr writer (default: the process stderr). */
@@ -47,7 +53,7 @@ export class Output {
   /** Whether `--quiet` was given. */
   readonly quiet: boolean;
   /** Current log threshold. */
-  readonly logLevel: LogLevel;
+  readonly logLevel: LogThreshold;
   readonly #stdout: TextSink;
   readonly #stderr: TextSink;
   #jsonWritten = false;
@@ -56,7 +62,7 @@ export class Output {
   constructor(options: OutputOptions = {}) {
     this.json = options.json ?? false;
     this.quiet = options.quiet ?? false;
-    this.logLevel = options.logLevel ?? "INFO";
+    this.logLevel = options.logLevel ?? "info";
     this.#stdout = options.stdout ?? ((text) => writeAllSync(Deno.stdout, text));
     this.#stderr = options.stderr ?? ((text) => writeAllSync(Deno.stderr, text));
   }
@@ -96,7 +102,7 @@ export class Output {
 
   /** Writes a log line on stderr when `level` reaches the `--log-level` threshold. */
   log(level: LogLevel, message: string): void {
-    if (LEVEL_RANK[level] >= LEVEL_RANK[this.logLevel]) this.#stderr(`[${level}] ${message}\n`);
+    if (shownAt(level, this.logLevel)) this.#stderr(`[${LABEL[level]}] ${message}\n`);
   }
 
   /**

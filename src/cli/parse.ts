@@ -7,10 +7,9 @@
  */
 
 import { parseArgs } from "node:util";
-import type { Command, CommonOptions, FlagSpec, LogLevel } from "./command.ts";
+import type { Command, CommonOptions, FlagSpec } from "./command.ts";
+import { parseLogLevel } from "../client/logger.ts";
 import { flagsOf, UsageError } from "./flags.ts";
-
-const LOG_LEVELS: readonly LogLevel[] = ["DEBUG", "INFO", "WARNING", "ERROR"];
 
 type ParseArgsOptions = Record<string, { type: "string" | "boolean"; short?: string }>;
 
@@ -139,18 +138,18 @@ export function resolveCommonOptions(
     const value = values[name];
     return typeof value === "string" ? value : undefined;
   };
-  const rawLevel = str("log-level") ?? envValue("WEILINK_LOG_LEVEL") ?? "INFO";
-  const level = rawLevel.toUpperCase() === "WARN" ? "WARNING" : rawLevel.toUpperCase();
-  if (!LOG_LEVELS.includes(level as LogLevel)) {
+  const rawLevel = str("log-level") ?? envValue("WEILINK_LOG_LEVEL") ?? "info";
+  const level = parseLogLevel(rawLevel);
+  if (level === undefined) {
     throw new UsageError(
-      `Invalid log level '${rawLevel}': expected one of ${LOG_LEVELS.join(", ")}`,
+      `Invalid log level '${rawLevel}': expected debug, info, warning (warn), error or silent`,
       commandPath,
     );
   }
   const options: CommonOptions = {
     json: values.json === true,
     quiet: values.quiet === true,
-    logLevel: level as LogLevel,
+    logLevel: level,
   };
   const basePath = str("base-path") ?? envValue("WEILINK_HOME");
   if (basePath !== undefined) options.basePath = basePath;

@@ -134,7 +134,7 @@ export async function runCommandLine(args: readonly string[], version: string): 
   } catch (error) {
     if (error instanceof UsageError) return reportUsageError(output, error, commandPath);
     output.error(error instanceof Error ? error.message || error.name : String(error));
-    if (error instanceof Error && error.stack) output.log("DEBUG", error.stack);
+    if (error instanceof Error && error.stack) output.log("debug", error.stack);
     return 1;
   }
 }

@@ -6,8 +6,15 @@
  * @module
  */
 
-/** Severity of a log record, from most to least verbose. */
+/**
+ * Severity of a log record, from most to least verbose: the one vocabulary of the SDK, the CLI
+ * (`--log-level`, which also takes the Python original's `DEBUG`, `INFO`, `WARNING`, `ERROR`)
+ * and the servers.
+ */
 export type LogLevel = "debug" | "info" | "warn" | "error";
+
+/** A threshold: the least severe level shown, or `"silent"` for nothing. */
+export type LogThreshold = LogLevel | "silent";
 
 /** The logging sink used by {@linkcode WeiLink}; every method receives a ready-made line. */
 export interface Logger {
@@ -21,13 +28,31 @@ export interface Logger {
   error(message: string): void;
 }
 
-const LEVEL_ORDER: Record<LogLevel | "silent", number> = {
+const LEVEL_ORDER: Record<LogThreshold, number> = {
   debug: 10,
   info: 20,
   warn: 30,
   error: 40,
   silent: 100,
 };
+
+/** Every threshold, most verbose first. */
+export const LOG_THRESHOLDS: readonly LogThreshold[] = ["debug", "info", "warn", "error", "silent"];
+
+/**
+ * Reads a threshold in any case, accepting the Python original's names too (`WARNING` for
+ * `warn`); `undefined` when the text is none of them.
+ */
+export function parseLogLevel(text: string): LogThreshold | undefined {
+  const name = text.trim().toLowerCase();
+  const level = name === "warning" ? "warn" : name;
+  return (LOG_THRESHOLDS as readonly string[]).includes(level) ? level as LogThreshold : undefined;
+}
+
+/** Whether a record at `level` is shown under `threshold`. */
+export function shownAt(level: LogLevel, threshold: LogThreshold): boolean {
+  return LEVEL_ORDER[level] >= LEVEL_ORDER[threshold];
+}
 
 /**
  * Create a logger that writes `weilink <LEVEL> message` lines to stderr for records at or above
@@ -40,7 +65,7 @@ const LEVEL_ORDER: Record<LogLevel | "silent", number> = {
  * log.info("not shown");
  * ```
  */
-export function createStderrLogger(level: LogLevel | "silent" = "info"): Logger {
+export function createStderrLogger(level: LogThreshold = "info"): Logger {
   const threshold = LEVEL_ORDER[level];
   const encoder = new TextEncoder();
   const write = (name: LogLevel, message: string) => {
@@ -61,13 +86,12 @@ export function createStderrLogger(level: LogLevel | "silent" = "info"): Logger 
 }
 
 /** Read the default level from `WEILINK_LOG_LEVEL` (debug|info|warn|error|silent), else `info`. */
-export function defaultLogLevel(): LogLevel | "silent" {
+export function defaultLogLevel(): LogThreshold {
   let value: string | undefined;
   try {
-    value = Deno.env.get("WEILINK_LOG_LEVEL")?.toLowerCase();
+    value = Deno.env.get("WEILINK_LOG_LEVEL");
   } catch {
     // No env permission: keep the default.
   }
-  if (value && value in LEVEL_ORDER) return value as LogLevel | "silent";
-  return "info";
+  return (value && parseLogLevel(value)) || "info";
 }

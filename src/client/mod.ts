@@ -44,7 +44,7 @@ export {
 } from "./errors.ts";
 export { type LoginStatus, type QrCodeEvent, type QrLoginOptions } from "./login.ts";
 export { type MediaInput } from "./media_input.ts";
-export { createStderrLogger, type Logger, type LogLevel } from "./logger.ts";
+export { createStderrLogger, type Logger, type LogLevel, type LogThreshold } from "./logger.ts";
 export { CONTEXT_QUOTA, CONTEXT_WINDOW_SECONDS } from "./context_state.ts";
 // The message models are re-exported so this entry point is complete on its own.
 export * from "../models.ts";

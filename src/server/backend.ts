@@ -5,7 +5,7 @@
  * @module
  */
 
-import { type LogLevel, WeiLink } from "../client/mod.ts";
+import { type LogThreshold, WeiLink } from "../client/mod.ts";
 import { MessageStore } from "../store/mod.ts";
 import { historyJson } from "../store/history_json.ts";
 import { MessageDirection } from "../models.ts";
@@ -27,7 +27,7 @@ export interface BackendOptions {
   /** CDN base URL. */
   cdnBaseUrl?: string;
   /** stderr log threshold. */
-  logLevel?: string;
+  logLevel?: LogThreshold;
 }
 
 /** A {@linkcode ToolBackend} that owns its client. */
@@ -38,15 +38,13 @@ export interface WeiLinkBackend extends ToolBackend {
   close(): Promise<void>;
 }
 
-const LEVELS = new Set(["debug", "info", "warn", "error", "silent"]);
-
 /**
  * Open the client (store on), start background polling, and adapt it for the tools. History is
  * read through a second connection to the client's `messages.db` (SQLite WAL allows concurrent
  * readers), opened on first use.
  */
 export async function openWeiLinkBackend(options: BackendOptions = {}): Promise<WeiLinkBackend> {
-  const level = LEVELS.has(options.logLevel ?? "") ? options.logLevel as LogLevel : "info";
+  const level = options.logLevel ?? "info";
   const client = new WeiLink({
     messageStore: true,
     logger: level,

@@ -30,6 +30,7 @@ import type { WeiLinkBackend } from "./backend.ts";
 import type { FileAccessPolicy } from "../input/mod.ts";
 import type { HttpTimeouts, WebHandler } from "./http_listener.ts";
 import { VERSION } from "../version.ts";
+import type { LogThreshold } from "../client/logger.ts";
 import { assertSafeBind, assertStrongToken } from "./http_guard.ts";
 import { resolveBasePath } from "../client/data_dir.ts";
 import { startupMark } from "./startup_trace.ts";
@@ -81,7 +82,7 @@ export interface ServeOptions {
   /** Print a start-up line to stderr (default `true`). */
   banner?: boolean;
   /** Log threshold for stderr: `debug`, `info`, `warn`, `error` or `silent` (default `info`). */
-  logLevel?: string;
+  logLevel?: LogThreshold;
   /** iLink API base URL (default: the client's, or `WEILINK_BASE_URL`). */
   baseUrl?: string;
   /** CDN base URL (default: the client's, or `WEILINK_CDN_BASE_URL`). */

@@ -45,7 +45,7 @@ export async function runDemo(ctx: CommandContext): Promise<number> {
   const sandbox = await startSandbox({
     ...(port !== undefined ? { port: parsePort(port, "--port") } : {}),
     ...(host !== undefined ? { hostname: host } : {}),
-    quiet: ctx.common.logLevel !== "DEBUG",
+    quiet: ctx.common.logLevel !== "debug",
   });
   const tempDir = ctx.common.basePath === undefined
     ? await Deno.makeTempDir({ prefix: "weilink-demo-" })

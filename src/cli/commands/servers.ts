@@ -6,7 +6,7 @@
  */
 
 import type { McpTransport, ServeOptions } from "../../server/mod.ts";
-import type { CommandContext, LogLevel } from "../command.ts";
+import type { CommandContext } from "../command.ts";
 import { parseInteger, parsePort, parseSeconds } from "../flag_values.ts";
 import { UsageError } from "../flags.ts";
 
@@ -14,13 +14,6 @@ import { UsageError } from "../flags.ts";
 const PATH_LIST_SEPARATOR = Deno.build.os === "windows" ? ";" : ":";
 
 const TRANSPORTS: readonly McpTransport[] = ["stdio", "sse", "streamable-http", "http"];
-
-const LOG_LEVEL: Record<LogLevel, string> = {
-  DEBUG: "debug",
-  INFO: "info",
-  WARNING: "warn",
-  ERROR: "error",
-};
 
 /** Options passed to `serveMcp`/`serveOpenApi`, built from the flags. */
 export function serverOptions(ctx: CommandContext): ServeOptions {
@@ -32,7 +25,7 @@ export function serverOptions(ctx: CommandContext): ServeOptions {
     admin: values["no-admin"] !== true,
     adminPort: parsePort(str("admin-port") ?? "8080", "--admin-port"),
     banner: values["no-banner"] !== true && !common.quiet,
-    logLevel: LOG_LEVEL[common.logLevel],
+    logLevel: common.logLevel,
     signal: ctx.signal,
   };
   const transport = str("transport");
