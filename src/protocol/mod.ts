@@ -48,11 +48,6 @@ export {
   SessionExpiredError,
   TextTooLongError,
 } from "./errors.ts";
-export {
-  clientVersionHeader,
-  ILINK_APP_ID,
-  randomWechatUin,
-  wechatUinHeader,
-} from "./headers.ts";
+export { clientVersionHeader, ILINK_APP_ID, randomWechatUin, wechatUinHeader } from "./headers.ts";
 export { parseJsonLossless } from "./json.ts";
 export type * from "./types.ts";
