@@ -10,6 +10,7 @@ import { COMMANDS } from "./command_table.ts";
 import { COMMON_FLAGS, flagsOf, reportUsageError, UsageError } from "./flags.ts";
 import { commandHelp, globalHelp, helpFor, versionText } from "./help.ts";
 import { Output, writeAllSync } from "./output.ts";
+import { routeConsoleToStderr } from "../client/logger.ts";
 import {
   firstPositionalIndex,
   parseCommandArgs,
@@ -106,7 +107,8 @@ export async function runCommandLine(args: readonly string[], version: string): 
     const parsed = parseCommandArgs(command, path, rest);
     const common = resolveCommonOptions(parsed.values, path);
     output = new Output({ json: common.json, quiet: common.quiet, logLevel: common.logLevel });
-    routeConsoleToStderr();
+    // stdout carries results only: library output goes to stderr while the command runs.
+    const restoreConsole = routeConsoleToStderr();
     const interrupt = interruptSignal();
     try {
       const context: CommandContext = {
@@ -130,6 +132,7 @@ export async function runCommandLine(args: readonly string[], version: string): 
       }
     } finally {
       interrupt.dispose();
+      restoreConsole();
     }
   } catch (error) {
     if (error instanceof UsageError) return reportUsageError(output, error, commandPath);
@@ -137,14 +140,4 @@ export async function runCommandLine(args: readonly string[], version: string): 
     if (error instanceof Error && error.stack) output.log("debug", error.stack);
     return 1;
   }
-}
-
-/**
- * Keeps stdout for results: `console.log`/`info`/`debug` from any library
- * write to stderr while a command runs.
- */
-function routeConsoleToStderr(): void {
-  console.log = console.error;
-  console.info = console.error;
-  console.debug = console.error;
 }

@@ -16,7 +16,7 @@
 import type { Message } from "../models.ts";
 import { errorText, prepareAtomicWrite, toPythonJson } from "./data_dir.ts";
 import { FileLock } from "./file_lock.ts";
-import { sleep } from "./login.ts";
+import { sleep } from "../protocol/sleep.ts";
 import type { ClientContext } from "./client_context.ts";
 import type { Poller } from "./poller.ts";
 import type { StoreBinding } from "./store_binding.ts";

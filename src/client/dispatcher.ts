@@ -14,7 +14,7 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { Message } from "../models.ts";
 import { errorText } from "./data_dir.ts";
-import { sleep } from "./login.ts";
+import { sleep } from "../protocol/sleep.ts";
 import { MessageQueue } from "./message_queue.ts";
 import type { ClientContext } from "./client_context.ts";
 import type { SessionRegistry, SessionState } from "./session_registry.ts";

@@ -95,3 +95,22 @@ export function defaultLogLevel(): LogThreshold {
   }
   return (value && parseLogLevel(value)) || "info";
 }
+
+/** The `console` methods that write to stdout. */
+const STDOUT_METHODS = ["log", "info", "debug", "table", "dir", "dirxml", "group"] as const;
+
+/**
+ * Send everything `console` would print on stdout to stderr instead, so that stdout carries only
+ * a program's results (the CLI's JSON, the MCP stdio transport's JSON-RPC) even when a
+ * dependency logs with `console.log`. Returns a function that puts the original methods back.
+ */
+export function routeConsoleToStderr(): () => void {
+  const saved = STDOUT_METHODS.map((name) => [name, console[name]] as const);
+  const toStderr = (...args: unknown[]) => console.error(...args);
+  for (const name of STDOUT_METHODS) console[name] = toStderr;
+  return () => {
+    for (const [name, method] of saved) {
+      (console as unknown as Record<string, unknown>)[name] = method;
+    }
+  };
+}

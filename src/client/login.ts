@@ -10,6 +10,8 @@ import { ILinkApi, type ILinkApiOptions } from "../protocol/mod.ts";
 import type { BotInfo } from "../models.ts";
 import { LoginError } from "./errors.ts";
 import type { Logger } from "./logger.ts";
+import { sleep } from "../protocol/sleep.ts";
+import { renderLoginQr } from "./qr.ts";
 
 /** What a login shows to the operator. */
 export interface QrCodeEvent {
@@ -62,36 +64,11 @@ export const MAX_QR_CODES = 3;
 /** Default overall login deadline. */
 export const LOGIN_TIMEOUT_MS = 5 * 60_000;
 
-/** Sleep that an abort signal interrupts (rejecting with its reason). */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(signal.reason);
-      return;
-    }
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, Math.max(0, ms));
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
-}
-
-/** Print a QR code as Unicode block art plus the URL to stderr. */
+/** The default `onQr`: the URL and the code as terminal art, on stderr. */
 export async function printQrToTerminal(event: QrCodeEvent): Promise<void> {
-  const lines = [`[Session: ${event.session}] Scan this QR code with WeChat:`, event.url];
+  const text = await renderLoginQr(event.url, event.session, event.attempt);
   try {
-    const { renderUnicodeCompact } = await import("uqr");
-    lines.push(renderUnicodeCompact(event.url));
-  } catch {
-    // Rendering is a convenience; the URL alone still lets the operator log in.
-  }
-  try {
-    Deno.stderr.writeSync(new TextEncoder().encode(lines.join("\n") + "\n"));
+    Deno.stderr.writeSync(new TextEncoder().encode(text));
   } catch {
     // stderr unavailable.
   }

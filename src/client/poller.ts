@@ -24,7 +24,7 @@ import { isObject } from "../wire_fields.ts";
 import { recordInboundBatch } from "./context_state.ts";
 import { commitInOrder, type ContextsFile, errorText, type PreparedWrite } from "./data_dir.ts";
 import { NotLoggedInError } from "./errors.ts";
-import { sleep } from "./login.ts";
+import { sleep } from "../protocol/sleep.ts";
 import type { ClientContext } from "./client_context.ts";
 import {
   type Credentials,

@@ -17,6 +17,7 @@ import {
   excerpt,
 } from "./cdn_url.ts";
 import { CdnError } from "./errors.ts";
+import { sleep } from "../protocol/sleep.ts";
 import { describeHost, fetchAllowed, mediaUrlAllowed, RedirectRefused } from "./cdn_hosts.ts";
 
 /** Media accepted by the pipeline. The client layer also takes streams and file paths. */
@@ -215,20 +216,5 @@ async function postWithRetry(
     ...(last?.status === undefined ? {} : { status: last.status }),
     retryable: true,
     cause: last,
-  });
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener("abort", onAbort, { once: true });
   });
 }

@@ -30,7 +30,7 @@ import type { WeiLinkBackend } from "./backend.ts";
 import type { FileAccessPolicy } from "../input/mod.ts";
 import type { HttpTimeouts, WebHandler } from "./http_listener.ts";
 import { VERSION } from "../version.ts";
-import type { LogThreshold } from "../client/logger.ts";
+import { type LogThreshold, routeConsoleToStderr } from "../client/logger.ts";
 import { assertSafeBind, assertStrongToken } from "./http_guard.ts";
 import { resolveBasePath } from "../client/data_dir.ts";
 import { startupMark } from "./startup_trace.ts";
@@ -129,31 +129,36 @@ export async function serveMcp(options: ServeOptions = {}): Promise<ServerHandle
   }
   if (transport === "stdio") {
     startupMark("serving MCP on stdio");
-    // Keep stdout for JSON-RPC even if a dependency logs with console.log.
-    routeConsoleToStderr();
-    const files = await createFilePolicy(options);
-    const runtime = createRuntime(options, files);
-    // Only the SDK and the zod-free tool catalog stand between start and the first answers: the
-    // registry, its zod schemas, the client and its store load once the client has finished the
-    // handshake (or on the first tool call, whichever comes first).
-    const { serveStdio } = await import("./mcp.ts");
-    startupMark("MCP SDK loaded");
-    const stdio = await serveStdio(runtime.registry, SERVER_INFO, {
-      onInitialized: () => runtime.warmUp(),
-    });
-    startupMark("stdio transport connected");
-    banner(options, `WeiLink MCP server ${SERVER_INFO.version} on stdio`);
-    const finished = stdio.finished.then(() => runtime.close());
-    const handle: ServerHandle = {
-      transport,
-      finished,
-      async close() {
-        await stdio.close();
-        await finished;
-      },
-    };
-    options.signal?.addEventListener("abort", () => void handle.close(), { once: true });
-    return handle;
+    // Keep stdout for JSON-RPC even if a dependency logs with console.log, until the server ends.
+    const restoreConsole = routeConsoleToStderr();
+    try {
+      const files = await createFilePolicy(options);
+      const runtime = createRuntime(options, files);
+      // Only the SDK and the zod-free tool catalog stand between start and the first answers: the
+      // registry, its zod schemas, the client and its store load once the client has finished the
+      // handshake (or on the first tool call, whichever comes first).
+      const { serveStdio } = await import("./mcp.ts");
+      startupMark("MCP SDK loaded");
+      const stdio = await serveStdio(runtime.registry, SERVER_INFO, {
+        onInitialized: () => runtime.warmUp(),
+      });
+      startupMark("stdio transport connected");
+      banner(options, `WeiLink MCP server ${SERVER_INFO.version} on stdio`);
+      const finished = stdio.finished.then(() => runtime.close()).finally(restoreConsole);
+      const handle: ServerHandle = {
+        transport,
+        finished,
+        async close() {
+          await stdio.close();
+          await finished;
+        },
+      };
+      options.signal?.addEventListener("abort", () => void handle.close(), { once: true });
+      return handle;
+    } catch (error) {
+      restoreConsole();
+      throw error;
+    }
   }
 
   const http = await resolveHttp(options);
@@ -429,15 +434,4 @@ function banner(options: ServeOptions, line: string): void {
 function warn(options: ServeOptions, line: string): void {
   if (options.logLevel === "silent" || options.logLevel === "error") return;
   console.error(line);
-}
-
-/** Route console output that would reach stdout to stderr (stdio mode only). */
-function routeConsoleToStderr(): void {
-  const toStderr = (...args: unknown[]) => console.error(...args);
-  console.log = toStderr;
-  console.info = toStderr;
-  console.debug = toStderr;
-  console.warn = toStderr;
-  console.table = toStderr;
-  console.dir = toStderr;
 }

@@ -6,7 +6,7 @@
 
 import type { CommandContext } from "../command.ts";
 import { withClient } from "../open_client.ts";
-import { renderLoginQr } from "../terminal_qr.ts";
+import { renderLoginQr } from "../../client/qr.ts";
 
 /** Logs a session in with a QR code shown on stderr; prints the bot and user ids. */
 export async function runLogin(ctx: CommandContext): Promise<number> {
@@ -18,7 +18,8 @@ export async function runLogin(ctx: CommandContext): Promise<number> {
       force: ctx.values.force === true,
       signal: ctx.signal,
       // The QR code is the whole point of this command: shown even with --quiet.
-      onQr: (event) => out.stderr(renderLoginQr(event.url, event.session, event.attempt)),
+      onQr: async (event) =>
+        out.stderr(await renderLoginQr(event.url, event.session, event.attempt)),
       onStatus: (status) => {
         if (status === "scanned") out.notice("Scanned. Confirm the login on the phone.");
       },
