@@ -6,6 +6,7 @@
 
 import { WeiLink, type WeiLinkOptions } from "../client/mod.ts";
 import type { CommonOptions } from "./command.ts";
+import { resolveBasePath } from "../client/paths.ts";
 
 /** Client options derived from the shared flags; unset flags leave the client's defaults. */
 export function clientOptions(common: CommonOptions, messageStore = true): WeiLinkOptions {
@@ -37,9 +38,7 @@ export async function withClient<T>(
   }
 }
 
-/** Absolute data directory the client resolves from `-d`, `WEILINK_HOME` or the home folder. */
-export async function dataDirectory(common: CommonOptions): Promise<string> {
-  return await withClient(common, (client) => Promise.resolve(client.basePath), {
-    messageStore: false,
-  });
+/** Absolute data directory from `-d`, `WEILINK_HOME` or the home folder, as the client has it. */
+export function dataDirectory(common: CommonOptions): string {
+  return resolveBasePath(common.basePath);
 }

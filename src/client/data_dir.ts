@@ -18,6 +18,9 @@
  */
 
 import type { Logger } from "./logger.ts";
+import { joinPath } from "./paths.ts";
+
+export { envGet, joinPath, resolveBasePath } from "./paths.ts";
 
 /** Name of the session used when none is given. */
 export const DEFAULT_SESSION = "default";
@@ -71,50 +74,6 @@ export interface ContextEntry {
 
 /** `contexts.json`: user id → entry. */
 export type ContextsFile = Record<string, ContextEntry>;
-
-/** Join path segments with `/` (accepted on every platform Deno runs on). */
-export function joinPath(...parts: string[]): string {
-  return parts
-    .filter((p) => p !== "")
-    .map((p, i) => (i === 0 ? p.replace(/\/+$/, "") || "/" : p.replace(/^\/+|\/+$/g, "")))
-    .join("/")
-    .replace(/^\/\//, "/");
-}
-
-/** Resolve the data directory: explicit option, else `WEILINK_HOME`, else `~/.weilink`. */
-export function resolveBasePath(basePath?: string): string {
-  let path = basePath;
-  if (!path) {
-    path = envGet("WEILINK_HOME");
-  }
-  if (!path) {
-    const home = envGet("HOME") ?? envGet("USERPROFILE");
-    if (!home) {
-      throw new Error(
-        'Cannot locate the data directory: set "basePath", WEILINK_HOME or HOME',
-      );
-    }
-    path = joinPath(home, ".weilink");
-  }
-  path = path.replaceAll("\\", "/");
-  if (path.startsWith("~/")) {
-    const home = envGet("HOME") ?? envGet("USERPROFILE") ?? "";
-    path = joinPath(home, path.slice(2));
-  }
-  if (!path.startsWith("/") && !/^[A-Za-z]:\//.test(path)) {
-    path = joinPath(Deno.cwd().replaceAll("\\", "/"), path);
-  }
-  return path.length > 1 ? path.replace(/\/+$/, "") : path;
-}
-
-/** Read an environment variable, treating a missing permission as "unset". */
-export function envGet(name: string): string | undefined {
-  try {
-    return Deno.env.get(name) || undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 /** Session names become folder names: reject anything that could escape the data directory. */
 export function validateSessionName(name: string): void {

@@ -32,7 +32,7 @@ import type { HttpTimeouts, WebHandler } from "./http_listener.ts";
 import { VERSION } from "../version.ts";
 import { type LogThreshold, routeConsoleToStderr } from "../client/logger.ts";
 import { assertSafeBind, assertStrongToken } from "./http_guard.ts";
-import { resolveBasePath } from "../client/data_dir.ts";
+import { resolveBasePath } from "../client/paths.ts";
 import { startupMark } from "./startup_trace.ts";
 
 export type { HttpTimeouts } from "./http_listener.ts";

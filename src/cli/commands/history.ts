@@ -64,7 +64,7 @@ async function exists(path: string): Promise<boolean> {
 /** Prints one page of history, newest first, and the total number of matches. */
 export async function runHistory(ctx: CommandContext): Promise<number> {
   const query = historyQuery(ctx.values);
-  const path = `${await dataDirectory(ctx.common)}/messages.db`;
+  const path = `${dataDirectory(ctx.common)}/messages.db`;
   let messages: Message[] = [];
   let total = 0;
   if (await exists(path)) {
