@@ -3,17 +3,9 @@
  * comes from the address (or a prompt), leaves the address bar, and media still show.
  */
 import assert from "node:assert/strict";
-import { chromium } from "playwright-core";
+import { CHROMIUM, launchChromium } from "../web/chromium.ts";
 import { startSandbox } from "../../src/sandbox/mod.ts";
 import { createQr, login, poll } from "./raw_client.ts";
-
-const CHROMIUM = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find((p) => {
-  try {
-    return Deno.statSync(p).isFile;
-  } catch {
-    return false;
-  }
-});
 
 const TOKEN = "phone-page-control-token-42";
 const PNG_1X1 = Uint8Array.from(
@@ -23,13 +15,6 @@ const PNG_1X1 = Uint8Array.from(
   (c) => c.charCodeAt(0),
 );
 
-async function launch() {
-  return await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync"],
-  });
-}
-
 Deno.test({
   name: "phone page with a control token: login, chat and media through the guarded API",
   ignore: CHROMIUM === undefined,
@@ -37,7 +22,7 @@ Deno.test({
   sanitizeOps: false,
   async fn() {
     const sandbox = await startSandbox({ controlToken: TOKEN, longPollMs: 200 });
-    const browser = await launch();
+    const browser = await launchChromium();
     try {
       const page = await browser.newPage();
       const errors: string[] = [];
@@ -89,7 +74,7 @@ Deno.test({
   sanitizeOps: false,
   async fn() {
     const sandbox = await startSandbox({ controlToken: TOKEN, longPollMs: 200 });
-    const browser = await launch();
+    const browser = await launchChromium();
     try {
       const bot = await login(sandbox);
       const page = await browser.newPage();

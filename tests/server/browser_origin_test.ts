@@ -5,17 +5,9 @@
  * be refused by the server, and nothing may be sent. Runs where Chromium is installed.
  */
 import assert from "node:assert/strict";
-import { chromium } from "playwright-core";
+import { CHROMIUM, launchChromium } from "../web/chromium.ts";
 import { serveMcp, serveOpenApi, type ServerHandle } from "../../src/server/mod.ts";
 import { eventually, initializeRequest, serverOptions, startEnv } from "./harness.ts";
-
-const CHROMIUM = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find((p) => {
-  try {
-    return Deno.statSync(p).isFile;
-  } catch {
-    return false;
-  }
-});
 
 /** The attacker's page: runs every attack it is given and reports what the browser saw. */
 const ATTACKER_PAGE = `<!doctype html>
@@ -100,19 +92,7 @@ Deno.test({
       () => new Response(ATTACKER_PAGE, { headers: { "content-type": "text/html" } }),
     );
     // launch() starts from a fresh temporary profile: no cookies, no cache.
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-    });
+    const browser = await launchChromium();
     try {
       // A logged-in bot and a user who wrote: a send that reached a tool would succeed.
       const rest = await serveOpenApi({ ...serverOptions(env), port: 0 });

@@ -4,17 +4,9 @@
  */
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
-import { chromium } from "playwright-core";
+import { CHROMIUM, launchChromium } from "./chromium.ts";
 import { startSandbox } from "../../src/sandbox/mod.ts";
 import { WeiLink } from "../../mod.ts";
-
-const CHROMIUM = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find((p) => {
-  try {
-    return Deno.statSync(p).isFile;
-  } catch {
-    return false;
-  }
-});
 
 Deno.test({
   name: "phone page: confirm a login, chat with an echo bot, see the reply",
@@ -24,19 +16,7 @@ Deno.test({
   async fn() {
     const sandbox = await startSandbox({ longPollMs: 300, quiet: true });
     const home = await Deno.makeTempDir({ prefix: "weilink-phone-" });
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-    });
+    const browser = await launchChromium();
     const wl = new WeiLink({
       basePath: home,
       baseUrl: sandbox.baseUrl,
