@@ -406,7 +406,7 @@ export class SessionRegistry {
   async markExpired(s: SessionState, cred: Credentials): Promise<boolean> {
     const { retry, now, dir, dataLock } = this.#ctx;
     const news = cred.expiredAt === undefined;
-    cred.expiredAt ??= now() / 1000;
+    const expiredAt = cred.expiredAt ??= now() / 1000;
     cred.probes++;
     cred.probeNow = false;
     cred.retryAt = now() + Math.min(
@@ -417,7 +417,7 @@ export class SessionRegistry {
     await dataLock.withLock(async () => {
       const disk = dir.readToken(s.name);
       if (disk && disk.token === cred.bot.token && disk.expired_at === undefined) {
-        await dir.writeToken(s.name, { ...disk, expired_at: cred.expiredAt });
+        await dir.writeToken(s.name, { ...disk, expired_at: expiredAt });
       }
     });
     return news;

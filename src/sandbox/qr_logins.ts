@@ -22,7 +22,7 @@ interface QrSession {
   /** Tokens the client still holds (`local_token_list`), for `binded_redirect`. */
   localTokens: string[];
   /** Pairing code the operator must type, while one is pending. */
-  verifyCode?: string;
+  verifyCode?: string | undefined;
   verifyFailures: number;
 }
 

@@ -131,9 +131,9 @@ export interface BotRecord {
   token: string;
   userId: string;
   createdAt: number;
-  expired?: SessionExpiryField;
+  expired?: SessionExpiryField | undefined;
   /** Epoch milliseconds at which an expired session becomes valid again by itself. */
-  reviveAt?: number;
+  reviveAt?: number | undefined;
   seq: number;
   inbound: InboundRecord[];
   wake: WakeList;

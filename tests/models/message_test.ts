@@ -7,7 +7,7 @@ import {
   RefMessage,
 } from "../../src/models.ts";
 import { parseJsonLossless } from "../../src/protocol/mod.ts";
-import type { WireMessage } from "../../src/protocol/mod.ts";
+import type { WireMessage, WireMessageItem } from "../../src/protocol/mod.ts";
 
 interface Fixture {
   name: string;
@@ -173,7 +173,7 @@ Deno.test("fromWire: quoted media and message-level fallbacks", () => {
 
 Deno.test("fromWire tolerates missing and oddly typed fields", () => {
   const msg = Message.fromWire({
-    item_list: [null, { type: 1 }, "junk"] as unknown as WireMessage["item_list"],
+    item_list: [null, { type: 1 }, "junk"] as unknown as WireMessageItem[],
     create_time_ms: "17" as unknown as number,
   });
   assert.equal(msg.fromUser, "");
