@@ -10,7 +10,8 @@
  * @module
  */
 
-import type { ToolBackend, ToolInput, ToolOutput } from "./tools.ts";
+import type { ToolBackend } from "./tool_backend.ts";
+import type { ToolInput, ToolOutput } from "./schemas.ts";
 import { toToolError } from "./tool_errors.ts";
 
 type LoginOutput = ToolOutput<"login">;

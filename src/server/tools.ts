@@ -10,22 +10,24 @@
  */
 
 import type * as z from "zod";
-import type { Message, SendResult } from "../models.ts";
+import type { Message } from "../models.ts";
 import { SessionExpiredError } from "../protocol/mod.ts";
-import {
-  type HistoryMessageJson,
-  inputs,
-  type MessageJson,
-  messageTypeNames,
-  outputs,
-} from "./schemas.ts";
+import { inputs, type MessageJson, messageTypeNames, outputs } from "./schemas.ts";
 import type { ToolInput, ToolName, ToolOutput } from "./schemas.ts";
 import { ToolError, toToolError } from "./tool_errors.ts";
 import { DESCRIPTIONS, READ_ONLY } from "./tool_catalog.ts";
 import { type FileAccessPolicy, mediaFileName, parseTime, writeUniqueFile } from "../input/mod.ts";
 import { LoginFlows } from "./login_flow.ts";
+import type { HistoryFilters, SendContent, ToolBackend } from "./tool_backend.ts";
 
 export { ToolError, type ToolErrorKind, toToolError } from "./tool_errors.ts";
+export type {
+  HistoryFilters,
+  LoginHooks,
+  SendContent,
+  SessionSummary,
+  ToolBackend,
+} from "./tool_backend.ts";
 export type {
   HistoryMessageJson,
   MessageJson,
@@ -33,96 +35,6 @@ export type {
   ToolName,
   ToolOutput,
 } from "./schemas.ts";
-
-/** Content of one `send` call, as bytes. */
-export interface SendContent {
-  /** Text, sent first. */
-  text?: string;
-  /** Image bytes. */
-  image?: Uint8Array;
-  /** File attachment bytes. */
-  file?: Uint8Array;
-  /** Display name of the file attachment. */
-  fileName?: string;
-  /** Video bytes. */
-  video?: Uint8Array;
-  /** Voice clip bytes. */
-  voice?: Uint8Array;
-}
-
-/** One session as the `sessions` tool lists it. */
-export interface SessionSummary {
-  /** Session name (folder name in the data directory). */
-  name: string;
-  /** Bot id once logged in. */
-  botId: string | null;
-  /** WeChat user id of the account that scanned the QR code. */
-  userId: string | null;
-  /** Whether the session holds credentials. */
-  connected: boolean;
-  /** Whether this is the default session. */
-  isDefault: boolean;
-}
-
-/** Filters of a history query, already parsed. */
-export interface HistoryFilters {
-  /** WeChat user id. */
-  userId?: string;
-  /** Bot session id. */
-  botId?: string;
-  /** Message type number (1–5). */
-  msgType?: number;
-  /** 1 = received, 2 = sent. */
-  direction?: number;
-  /** Start, unix milliseconds (inclusive). */
-  since?: number;
-  /** End, unix milliseconds (inclusive). */
-  until?: number;
-  /** Case-insensitive substring. */
-  textContains?: string;
-}
-
-/** Progress callbacks of a QR login. */
-export interface LoginHooks {
-  /** A QR code to show (called again when the code is refreshed). */
-  onQr(url: string): void;
-  /** The code was scanned and waits for confirmation on the phone. */
-  onScanned(): void;
-}
-
-/** What the tools need from the WeiLink client. */
-export interface ToolBackend {
-  /** Messages received within `timeoutSeconds`. */
-  recv(timeoutSeconds: number): Promise<Message[]>;
-  /** Send text and/or media to a user. */
-  send(to: string, content: SendContent): Promise<SendResult>;
-  /** Decrypted media bytes of a received message. */
-  download(message: Message): Promise<Uint8Array>;
-  /** Show (`on`) or clear the typing indicator. */
-  typing(to: string, on: boolean): Promise<void>;
-  /** All sessions. */
-  sessions(): Promise<SessionSummary[]>;
-  /** Name of the session used when none is given. */
-  defaultSessionName(): Promise<string>;
-  /** Run a QR login to completion; resolves with the logged-in bot. */
-  login(
-    sessionName: string | undefined,
-    hooks: LoginHooks,
-    signal: AbortSignal,
-  ): Promise<{ botId: string; session: string }>;
-  /** Log a session out; resolves with its name. */
-  logout(sessionName: string | undefined): Promise<string>;
-  /** Rename a session. */
-  renameSession(oldName: string, newName: string): Promise<void>;
-  /** Make a session the default. */
-  setDefault(sessionName: string): Promise<void>;
-  /** The message store, when persistence is on. */
-  readonly history?: {
-    query(filters: HistoryFilters, limit: number, offset: number): Promise<HistoryMessageJson[]>;
-    count(filters: HistoryFilters): Promise<number>;
-    getById(messageId: string): Promise<Message | undefined>;
-  };
-}
 
 /** Shared state of the tools of one server process. */
 export interface ToolContext {
