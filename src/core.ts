@@ -23,3 +23,4 @@ export * from "./crypto/mod.ts";
 export * from "./models.ts";
 export * from "./protocol/mod.ts";
 export * from "./media/mod.ts";
+export { WeiLinkError } from "./weilink_error.ts";

@@ -23,6 +23,8 @@
  * @module
  */
 
+import { WeiLinkError } from "./weilink_error.ts";
+
 import type {
   WireFileItem,
   WireImageItem,
@@ -36,7 +38,7 @@ import { isObject, num, readMediaInfo, readVideoInfo, readVoiceInfo, str } from 
  * A wire message that cannot become a {@linkcode Message}: not a JSON object, or an id that is not
  * a 64-bit unsigned decimal. The receive loop skips such an entry (logging it) and moves on.
  */
-export class InvalidMessageError extends Error {
+export class InvalidMessageError extends WeiLinkError {
   /** Creates the error. */
   constructor(message: string) {
     super(message);

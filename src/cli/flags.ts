@@ -5,13 +5,15 @@
  * @module
  */
 
+import { WeiLinkError } from "../weilink_error.ts";
+
 import type { Command, CommonFlagName, FlagSpec } from "./command.ts";
 
 /** Name the help text and error hints use for the program. */
 export const PROGRAM = "weilink";
 
 /** A mistake in how the command was invoked; reported with exit code 2. */
-export class UsageError extends Error {
+export class UsageError extends WeiLinkError {
   /** Command path whose help the user should read, e.g. `send`. */
   readonly commandPath: string | undefined;
 

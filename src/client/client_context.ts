@@ -7,6 +7,8 @@
  * @module
  */
 
+import { WeiLinkError } from "../weilink_error.ts";
+
 import { DEFAULT_BASE_URL } from "../protocol/mod.ts";
 import { DEFAULT_CDN_BASE_URL } from "../media/mod.ts";
 import type { Message } from "../models.ts";
@@ -107,7 +109,7 @@ export class ClientContext {
 
   /** Throws when the client is closed. */
   assertOpen(): void {
-    if (this.#closed) throw new Error("Cannot use a closed WeiLink client");
+    if (this.#closed) throw new WeiLinkError("Cannot use a closed WeiLink client");
   }
 
   /** Tell the owner about an event; a throwing listener is logged, never propagated. */

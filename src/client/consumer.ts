@@ -13,6 +13,8 @@
  * @module
  */
 
+import { WeiLinkError } from "../weilink_error.ts";
+
 import type { Message } from "../models.ts";
 import { errorText, prepareAtomicWrite, toPythonJson } from "./data_dir.ts";
 import { FileLock } from "./file_lock.ts";
@@ -213,6 +215,6 @@ export class Consumer {
   }
 
   #assertOpen(): void {
-    if (this.#released) throw new Error(`Cannot use consumer "${this.name}": it is closed`);
+    if (this.#released) throw new WeiLinkError(`Cannot use consumer "${this.name}": it is closed`);
   }
 }

@@ -5,8 +5,10 @@
  * @module
  */
 
+import { WeiLinkError } from "../weilink_error.ts";
+
 /** No session has credentials (or every one has expired): call `login()` first. */
-export class NotLoggedInError extends Error {
+export class NotLoggedInError extends WeiLinkError {
   /** Creates the error. */
   constructor(message = "Not logged in: call login() first") {
     super(message);
@@ -22,7 +24,7 @@ export type NoContextReason = "missing" | "expired";
  * start a conversation), or the last one is older than the 24-hour reply window. The user has to
  * write first. Thrown before any request.
  */
-export class NoContextError extends Error {
+export class NoContextError extends WeiLinkError {
   /** The user the send was addressed to. */
   readonly userId: string;
   /** `"missing"`: no token; `"expired"`: the 24-hour window has passed. */
@@ -50,7 +52,7 @@ export class NoContextError extends Error {
  * fail fast with {@linkcode NoContextError} until the user writes again. Whether the session
  * itself expired is decided by `getupdates` alone, which is probed at once.
  */
-export class StaleContextError extends Error {
+export class StaleContextError extends WeiLinkError {
   /** The user the send was addressed to. */
   readonly userId: string;
   /** Session the send went through. */
@@ -73,7 +75,7 @@ export class StaleContextError extends Error {
 export type LoginFailure = "timeout" | "expired" | "verify_code" | "invalid_response" | "bound";
 
 /** A QR login did not complete. */
-export class LoginError extends Error {
+export class LoginError extends WeiLinkError {
   /** Why the login failed. */
   readonly reason: LoginFailure;
 
@@ -86,7 +88,7 @@ export class LoginError extends Error {
 }
 
 /** A name given to a session method does not exist. */
-export class SessionNotFoundError extends Error {
+export class SessionNotFoundError extends WeiLinkError {
   /** The unknown name. */
   readonly sessionName: string;
 

@@ -17,6 +17,8 @@
  * @module
  */
 
+import { WeiLinkError } from "../weilink_error.ts";
+
 /** Registry of lock objects per absolute path, so one process never opens a lock file twice. */
 const registry = new Map<string, { lock: FileLock; refs: number }>();
 
@@ -88,7 +90,7 @@ export class FileLock {
       });
       if (this.#closed) {
         file.close();
-        throw new Error(`Cannot use lock "${this.path}": it is closed`);
+        throw new WeiLinkError(`Cannot use lock "${this.path}": it is closed`);
       }
       this.#file = file;
       return file;

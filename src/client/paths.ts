@@ -6,6 +6,8 @@
  * @module
  */
 
+import { WeiLinkError } from "../weilink_error.ts";
+
 /** Read an environment variable, treating a missing permission as "unset". */
 export function envGet(name: string): string | undefined {
   try {
@@ -41,7 +43,9 @@ export function resolveBasePath(basePath?: string): string {
   if (!path) {
     const home = homeDirectory();
     if (!home) {
-      throw new Error('Cannot locate the data directory: set "basePath", WEILINK_HOME or HOME');
+      throw new WeiLinkError(
+        'Cannot locate the data directory: set "basePath", WEILINK_HOME or HOME',
+      );
     }
     path = joinPath(home, ".weilink");
   }

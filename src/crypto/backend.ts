@@ -4,6 +4,8 @@
  * @module
  */
 
+import { WeiLinkError } from "../weilink_error.ts";
+
 import { nativeCrypto } from "./native.ts";
 
 /**
@@ -80,7 +82,7 @@ export function resolveBackend(options: AesOptions | undefined): AesBackend {
   if (requested === "pure") return "pure";
   if (requested === "native") {
     if (nativeCrypto() === null) {
-      throw new Error('Cannot use AES backend "native": this runtime has no node:crypto');
+      throw new WeiLinkError('Cannot use AES backend "native": this runtime has no node:crypto');
     }
     return "native";
   }

@@ -1,3 +1,5 @@
+import { WeiLinkError } from "../weilink_error.ts";
+
 /**
  * The reason an {@linkcode AesError} was thrown.
  *
@@ -25,7 +27,7 @@ export type AesErrorCode = "key_length" | "cipher_length" | "padding" | "key_for
  * }
  * ```
  */
-export class AesError extends Error {
+export class AesError extends WeiLinkError {
   /** Machine-readable reason for the failure. */
   readonly code: AesErrorCode;
 

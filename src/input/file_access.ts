@@ -25,6 +25,8 @@
  * @module
  */
 
+import { WeiLinkError } from "../weilink_error.ts";
+
 import fs from "node:fs";
 
 /** The kinds of media a file may be sent as. */
@@ -50,7 +52,7 @@ export const MAX_MEDIA_BYTES: Readonly<Record<MediaKind, number>> = {
 export type FileAccessCode = "forbidden" | "not_found" | "not_a_file" | "too_large" | "unreadable";
 
 /** A refused file access; the message names the rule and how to widen it. */
-export class FileAccessError extends Error {
+export class FileAccessError extends WeiLinkError {
   /** Why it was refused. */
   readonly code: FileAccessCode;
 
@@ -156,7 +158,7 @@ export class FileAccessPolicy {
           await Deno.stat(root);
         } catch (error) {
           if (error instanceof Deno.errors.NotFound) {
-            throw new Error(`Cannot allow "${root}" (${flag}): it does not exist`);
+            throw new WeiLinkError(`Cannot allow "${root}" (${flag}): it does not exist`);
           }
           throw error;
         }

@@ -12,6 +12,8 @@
  * @module
  */
 
+import { WeiLinkError } from "../weilink_error.ts";
+
 /** Longest file name most file systems accept, in UTF-8 bytes. */
 export const MAX_FILE_NAME_BYTES = 255;
 
@@ -149,7 +151,9 @@ export async function createUniqueFile(
       throw error;
     }
   }
-  throw new Error(`Cannot save '${name}' in '${dir}': ${maxAttempts} names are already taken`);
+  throw new WeiLinkError(
+    `Cannot save '${name}' in '${dir}': ${maxAttempts} names are already taken`,
+  );
 }
 
 /**

@@ -11,6 +11,8 @@
  * @module
  */
 
+import { WeiLinkError } from "../weilink_error.ts";
+
 const UNIT_MS: Record<string, number> = {
   s: 1_000,
   sec: 1_000,
@@ -36,7 +38,7 @@ export const MIN_TIME_MS = 0;
 export const MAX_TIME_MS: number = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 
 /** A time value that is not one of the accepted forms, or lies outside the accepted range. */
-export class TimeSpecError extends RangeError {
+export class TimeSpecError extends WeiLinkError {
   /** The value as given. */
   readonly value: string;
 

@@ -4,6 +4,8 @@
  * @module
  */
 
+import { WeiLinkError } from "../weilink_error.ts";
+
 /** Options of {@linkcode CdnError}. */
 export interface CdnErrorOptions {
   /** HTTP status, when the CDN answered. */
@@ -18,7 +20,7 @@ export interface CdnErrorOptions {
  * A CDN upload or download failed. `status` is the HTTP status when the CDN answered; `retryable`
  * tells whether trying again later may help (4xx answers are final).
  */
-export class CdnError extends Error {
+export class CdnError extends WeiLinkError {
   /** HTTP status, when the CDN answered. */
   readonly status?: number;
   /** Whether trying again may help. */

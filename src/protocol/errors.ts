@@ -8,8 +8,10 @@
  * @module
  */
 
+import { WeiLinkError } from "../weilink_error.ts";
+
 /** The iLink API answered with a business error (`ret` and/or `errcode` non-zero, spec §2). */
-export class ILinkError extends Error {
+export class ILinkError extends WeiLinkError {
   /** Endpoint that failed, e.g. `"sendmessage"`. */
   readonly endpoint: string;
   /** The `ret` field, `0` when absent. */
@@ -97,7 +99,7 @@ export interface NetworkErrorOptions {
  * No usable answer: connection failure, client-side timeout, or a non-2xx HTTP status
  * (`status` is set then and the message includes an excerpt of the body).
  */
-export class NetworkError extends Error {
+export class NetworkError extends WeiLinkError {
   /** Endpoint that failed. */
   readonly endpoint: string;
   /** HTTP status, when a response arrived. */

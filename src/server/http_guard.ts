@@ -23,6 +23,8 @@
  * @module
  */
 
+import { WeiLinkError } from "../weilink_error.ts";
+
 import type { MiddlewareHandler } from "hono";
 
 /** Names that always mean this machine. */
@@ -48,7 +50,7 @@ function isWildcardHost(host: string): boolean {
  */
 export function assertSafeBind(host: string, token: string | undefined): void {
   if (token || isLoopbackHost(host)) return;
-  throw new Error(
+  throw new WeiLinkError(
     `Refusing to listen on "${host}" without a token: anyone who can reach it could act as the ` +
       "bot. Set --token (or WEILINK_MCP_TOKEN), or bind 127.0.0.1.",
   );
@@ -109,7 +111,7 @@ export function assertStrongToken(token: string, source: string): void {
     ? `it has ${token.length} character(s), fewer than ${MIN_TOKEN_LENGTH}`
     : undefined;
   if (problem === undefined) return;
-  throw new Error(
+  throw new WeiLinkError(
     `Refusing the bearer token from ${source}: ${problem}. Use at least ${MIN_TOKEN_LENGTH} ` +
       "printable characters without spaces, e.g. the output of `openssl rand -hex 32`.",
   );

@@ -24,6 +24,8 @@
  * @module
  */
 
+import { WeiLinkError } from "../weilink_error.ts";
+
 import type { ToolContext, ToolRegistry } from "./tools.ts";
 import type { ServerInfo } from "./mcp.ts";
 import type { WeiLinkBackend } from "./backend.ts";
@@ -278,13 +280,13 @@ async function readTokenFile(options: ServeOptions, path: string): Promise<strin
   try {
     [text, { mode }] = await Promise.all([Deno.readTextFile(path), Deno.stat(path)]);
   } catch (error) {
-    throw new Error(`Cannot read the token file "${path}": ${(error as Error).message}`, {
+    throw new WeiLinkError(`Cannot read the token file "${path}": ${(error as Error).message}`, {
       cause: error,
     });
   }
   // mode is null on Windows, where files have no such bits.
   if (mode !== null && (mode & 0o004) !== 0) {
-    throw new Error(
+    throw new WeiLinkError(
       `Refusing the token file "${path}": every user of this machine can read it ` +
         `(mode ${(mode & 0o777).toString(8)}); run chmod 600 "${path}"`,
     );
@@ -294,7 +296,7 @@ async function readTokenFile(options: ServeOptions, path: string): Promise<strin
   }
   // One trailing newline (as editors and `echo` write) is not part of the token.
   const token = text.replace(/\r?\n$/, "");
-  if (token === "") throw new Error(`Refusing the token file "${path}": it is empty`);
+  if (token === "") throw new WeiLinkError(`Refusing the token file "${path}": it is empty`);
   return token;
 }
 

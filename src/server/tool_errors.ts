@@ -5,6 +5,8 @@
  * @module
  */
 
+import { WeiLinkError } from "../weilink_error.ts";
+
 /** Why a tool call failed; each kind maps to one HTTP status in the REST API. */
 export type ToolErrorKind =
   | "bad_request"
@@ -43,7 +45,7 @@ const FILE_ACCESS_KINDS: Record<string, ToolErrorKind> = {
 };
 
 /** A tool failure with a message fit to show to the caller (never containing secrets). */
-export class ToolError extends Error {
+export class ToolError extends WeiLinkError {
   /** The failure class, used to pick the HTTP status. */
   readonly kind: ToolErrorKind;
 

@@ -4,6 +4,8 @@
  * @module
  */
 
+import { WeiLinkError } from "../weilink_error.ts";
+
 import { DatabaseSync, type StatementSync } from "node:sqlite";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -687,7 +689,7 @@ export class MessageStore implements Disposable {
   }
 
   #assertOpen(): void {
-    if (this.#closed) throw new Error(`Message store "${this.path}" is closed`);
+    if (this.#closed) throw new WeiLinkError(`Message store "${this.path}" is closed`);
   }
 }
 
