@@ -555,7 +555,7 @@ function contentJSON(c: Content, out: Record<string, unknown>): void {
 
 /** Parses one item; `depth` is how many quotes enclose it. */
 function parseItem(raw: WireMessageItem, depth: number, warnings: string[]): MessageItem {
-  const type = num(raw.type);
+  const type = itemType(raw.type, warnings);
   const item: MessageItem = { type };
   const msgId = optionalId(raw.msg_id, "msg_id", warnings);
   if (msgId !== undefined) item.msgId = msgId;
@@ -637,6 +637,17 @@ function optionalId(v: unknown, field: string, warnings: string[]): string | und
     warnings.push(`${field} ${describeValue(v)} is not a 64-bit unsigned decimal and was dropped`);
   }
   return id;
+}
+
+/**
+ * An item type (an integer, spec §4.1). Anything else, such as `1.5`, names no type and reads as
+ * 0 (NONE), with a warning: the message store keeps types in an integer column and refuses others.
+ */
+function itemType(v: unknown, warnings: string[]): number {
+  const n = num(v);
+  if (Number.isSafeInteger(n)) return n;
+  warnings.push(`item type ${describeValue(v)} is not an integer and was read as 0`);
+  return 0;
 }
 
 /** An epoch-ms timestamp; values a `Date` cannot hold read as 0, with a warning. */

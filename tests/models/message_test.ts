@@ -8,6 +8,7 @@ import {
 } from "../../src/models.ts";
 import { parseJsonLossless } from "../../src/protocol/mod.ts";
 import type { WireMessage, WireMessageItem } from "../../src/protocol/mod.ts";
+import { MessageStore } from "../../src/store/mod.ts";
 
 interface Fixture {
   name: string;
@@ -193,4 +194,20 @@ Deno.test("a Message survives JSON.stringify with ids as strings", () => {
     "b",
   );
   assert.equal(JSON.stringify(msg).includes('"message_id":"7300000000000000123"'), true);
+});
+
+Deno.test("fromWire: an item type that is not an integer reads as 0, and the message can be stored", () => {
+  // Found by the fuzzer: `{"item_list":[{"type":1.5}]}` gave msgType 1.5, which the store refused.
+  const msg = Message.fromWire(
+    parseJsonLossless(
+      '{"message_id":"5","item_list":[{"type":1.5},{"type":1e300}]}',
+    ) as WireMessage,
+  );
+  assert.deepEqual(msg.items.map((i) => i.type), [0, 0]);
+  assert.equal(msg.msgType, 0);
+  assert.equal(msg.warnings?.length, 2);
+  assert.match(msg.warnings![0]!, /item type 1\.5 is not an integer/);
+  using store = new MessageStore(":memory:");
+  assert.equal(store.store([msg]), 1);
+  assert.equal(store.getById("5")?.msgType, 0);
 });
