@@ -3,6 +3,7 @@ import { decryptAesEcb, encodeAesKeyForSend, fromHex, md5Hex } from "../../src/c
 import { Message, MessageType, UploadMediaType } from "../../src/models.ts";
 import type { MediaInfo, UploadedMedia } from "../../src/models.ts";
 import { CdnError, downloadMedia, mediaItemFor, uploadMedia } from "../../src/media/mod.ts";
+import { cdnUrl } from "../../src/media/cdn_url.ts";
 import type { WireMessageItem } from "../../src/protocol/mod.ts";
 import { type BotFixture, userWrites, withBot } from "../protocol/sandbox_fixture.ts";
 
@@ -289,4 +290,34 @@ Deno.test("mediaItemFor builds the official item shapes (spec §4.6.5)", () => {
   });
   assert.deepEqual(item(UploadMediaType.VOICE), { type: 3, voice_item: { media } });
   assert.throws(() => item(7 as UploadMediaType), RangeError);
+});
+
+Deno.test("cdnUrl: a URL on the base's origin with every value intact, or a TypeError", () => {
+  const token = "ab+c/d==";
+  assert.equal(
+    cdnUrl("https://novac2c.cdn.weixin.qq.com/c2c//", "download", { encrypted_query_param: token }),
+    "https://novac2c.cdn.weixin.qq.com/c2c/download?encrypted_query_param=ab%2Bc%2Fd%3D%3D",
+  );
+  assert.equal(
+    cdnUrl("http://[::1]:9000", "upload", { encrypted_query_param: "p", filekey: "0a" }),
+    "http://[::1]:9000/upload?encrypted_query_param=p&filekey=0a",
+  );
+  // Found by the fuzzer. A lone surrogate made encodeURIComponent throw a URIError; the bases
+  // gave "/download?…" (not a URL) or put the action inside the base's query.
+  const refused: [string, string][] = [
+    ["https://novac2c.cdn.weixin.qq.com/c2c", "\udbff"],
+    ["", "token"],
+    ["http:", "token"],
+    ["s:?", "token"],
+    ["https://cdn.example/c2c?", "token"],
+    ["https://cdn.example/c2c#x", "token"],
+    ["file:///tmp", "token"],
+  ];
+  for (const [base, value] of refused) {
+    assert.throws(
+      () => cdnUrl(base, "download", { encrypted_query_param: value }),
+      TypeError,
+      `${JSON.stringify(base)} ${JSON.stringify(value)}`,
+    );
+  }
 });
