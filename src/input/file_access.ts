@@ -182,6 +182,10 @@ export class FileAccessPolicy {
       if (error instanceof Deno.errors.NotFound) {
         throw new FileAccessError("not_found", `${what} file not found: "${path}"`);
       }
+      const reason = cannotExist(error);
+      if (reason) {
+        throw new FileAccessError("not_found", `${what} file not found: "${path}" (${reason})`);
+      }
       if (error instanceof Deno.errors.PermissionDenied) throw unreadable(what, path);
       throw error;
     }
@@ -214,14 +218,20 @@ export class FileAccessPolicy {
    * it when missing. Nothing is created outside the write roots.
    *
    * @returns the real path of the folder; write into it with `writeUniqueFile`.
-   * @throws {FileAccessError} when the folder is outside every write root.
+   * @throws {FileAccessError} when the folder is outside every write root (`forbidden`), or
+   * cannot be a folder: it or a part of its path is a file, its name is too long (`not_a_file`).
    */
   async writableDir(dir?: string): Promise<string> {
     const given = dir || this.downloadDir;
     const planned = await resolveMissing(this.#absolute(given));
     await this.#assertWritable(planned, given);
-    await Deno.mkdir(planned, { recursive: true });
-    const real = await Deno.realPath(planned);
+    let real: string;
+    try {
+      await Deno.mkdir(planned, { recursive: true });
+      real = await Deno.realPath(planned);
+    } catch (error) {
+      throw folderError(error, given);
+    }
     // A link created between the check and mkdir would show here.
     await this.#assertWritable(real, given);
     if (!(await Deno.stat(real)).isDirectory) {
@@ -292,6 +302,38 @@ function tooLarge(what: string, path: string, cap: number): FileAccessError {
     `Cannot send ${what.toLowerCase()} "${path}": it is larger than ${cap} bytes ` +
       `(${cap / 1024 / 1024} MiB, the protocol's media limit)`,
   );
+}
+
+/**
+ * Why a path cannot name anything, for errors of path resolution that mean so: a part of it is a
+ * file (`ENOTDIR`), it runs through a loop of links (`ELOOP`), a name is too long
+ * (`ENAMETOOLONG`). `undefined` for any other error.
+ */
+function cannotExist(error: unknown): string | undefined {
+  if (error instanceof Deno.errors.NotADirectory) return "a part of its path is a file";
+  if (error instanceof Deno.errors.FilesystemLoop) return "its path runs through a loop of links";
+  if ((error as { code?: string } | null)?.code === "ENAMETOOLONG") {
+    return "a name in it is too long";
+  }
+  return undefined;
+}
+
+/** Why a folder to save into could not be made, as a {@linkcode FileAccessError} when it is one. */
+function folderError(error: unknown, given: string): unknown {
+  if (error instanceof Deno.errors.AlreadyExists) {
+    return new FileAccessError("not_a_file", `Cannot save into "${given}": it is not a folder`);
+  }
+  const reason = cannotExist(error);
+  if (reason) {
+    return new FileAccessError("not_a_file", `Cannot save into "${given}": ${reason}`);
+  }
+  if (error instanceof Deno.errors.PermissionDenied) {
+    return new FileAccessError(
+      "forbidden",
+      `Cannot save into "${given}": the server's user has no permission to create it`,
+    );
+  }
+  return error;
 }
 
 function unreadable(what: string, path: string): FileAccessError {
@@ -365,7 +407,8 @@ async function resolveMissing(path: string): Promise<string> {
       const real = await Deno.realPath(current);
       return missing.length ? joinPath(real, ...missing.reverse()) : normalize(real);
     } catch (error) {
-      if (!(error instanceof Deno.errors.NotFound)) throw error;
+      // A path that cannot exist resolves like a missing one: the containment check comes first.
+      if (!(error instanceof Deno.errors.NotFound) && !cannotExist(error)) throw error;
       const parent = parentOf(current);
       if (parent === current) return path;
       missing.push(current.slice(parent.length).replace(/^[\\/]+/, ""));

@@ -239,3 +239,39 @@ Deno.test("explicit roots must exist", async () => {
     /--allow-write/,
   );
 });
+
+Deno.test("paths that cannot exist are refused as file-access errors, never raw OS errors", async () => {
+  // Found by the fuzzer: ENAMETOOLONG, ENOTDIR and EEXIST escaped as plain errors, which the
+  // servers reported as internal failures (HTTP 500).
+  await using l = await layout();
+  const policy = new FileAccessPolicy({ dataDir: l.data, cwd: l.work, home: l.root });
+  const long = `${l.work}/${"n".repeat(300)}`;
+  await refused(
+    policy.readFile(long, "file"),
+    "not_found",
+    /not found: ".*" \(a name in it is too long\)$/,
+  );
+  await refused(
+    policy.readFile(`${l.work}/report.txt/x`, "image"),
+    "not_found",
+    /\(a part of its path is a file\)$/,
+  );
+  await Deno.symlink(`${l.work}/loop_b`, `${l.work}/loop_a`);
+  await Deno.symlink(`${l.work}/loop_a`, `${l.work}/loop_b`);
+  await refused(policy.readFile(`${l.work}/loop_a`, "file"), "not_found", /loop of links/);
+
+  const downloads = `${l.data}/downloads`;
+  await refused(policy.writableDir(`${downloads}/photo.jpg`), "not_a_file", /it is not a folder$/);
+  await refused(
+    policy.writableDir(`${downloads}/photo.jpg/sub`),
+    "not_a_file",
+    /a part of its path is a file$/,
+  );
+  await refused(
+    policy.writableDir(`${downloads}/${"n".repeat(300)}`),
+    "not_a_file",
+    /a name in it is too long$/,
+  );
+  // Outside the roots the rule is named first, whatever the path.
+  await refused(policy.writableDir(`${l.outside}/secret.txt/sub`), "forbidden", /--allow-write/);
+});
