@@ -658,9 +658,19 @@ function epochMs(v: unknown, field: string, warnings: string[]): number {
   return 0;
 }
 
-/** A short, safe rendering of a wire value for messages. */
+/**
+ * A short, safe rendering of a wire value for messages. Objects and arrays are named, not
+ * converted: `String()` recurses through nested arrays (a stack overflow at a few thousand
+ * levels) and calls an own `toString` key (`{"toString":1}` makes it throw).
+ */
 function describeValue(v: unknown): string {
-  const text = typeof v === "string" ? JSON.stringify(v) : String(v);
+  const text = typeof v === "string"
+    ? JSON.stringify(v)
+    : Array.isArray(v)
+    ? "(an array)"
+    : typeof v === "object" && v !== null
+    ? "(an object)"
+    : String(v);
   return text.length > 40 ? `${text.slice(0, 40)}…` : text;
 }
 

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import {
+  InvalidMessageError,
   Message,
   MessageDirection,
   MessageType,
@@ -210,4 +211,27 @@ Deno.test("fromWire: an item type that is not an integer reads as 0, and the mes
   using store = new MessageStore(":memory:");
   assert.equal(store.store([msg]), 1);
   assert.equal(store.getById("5")?.msgType, 0);
+});
+
+Deno.test("fromWire: ids that are objects or deeply nested arrays are refused, not a crash", () => {
+  // Found by the fuzzer: describing the bad id with String() overflowed the stack on an array
+  // nested 3,000 levels and threw on an own "toString" key, both past InvalidMessageError.
+  const hostile = [
+    '{"toString":1}',
+    '{"valueOf":[],"toString":[]}',
+    `${"[".repeat(5000)}${"]".repeat(5000)}`,
+  ];
+  for (const json of hostile) {
+    assert.throws(
+      () => Message.fromWire(parseJsonLossless(`{"message_id":${json}}`) as WireMessage),
+      InvalidMessageError,
+    );
+    const msg = Message.fromWire(
+      parseJsonLossless(
+        `{"message_id":"7","item_list":[{"type":1,"msg_id":${json},"text_item":{"text":"x"}}]}`,
+      ) as WireMessage,
+    );
+    assert.equal(msg.items[0]?.msgId, undefined);
+    assert.match(msg.warnings?.[0] ?? "", /^msg_id \(an (object|array)\) is not a 64-bit/);
+  }
 });
