@@ -9,7 +9,8 @@
  */
 
 import { DatabaseSync } from "node:sqlite";
-import { Message, MessageStore, MessageType } from "../src/store/mod.ts";
+import { MessageStore } from "../src/store/mod.ts";
+import { Message, MessageType } from "../src/models.ts";
 import type { WireMessage } from "../src/protocol/types.ts";
 
 const QUICK = Deno.args.includes("--quick");

@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { WeiLink } from "../mod.ts";
+import { WeiLink } from "@weilink/core";
 
 await using wl = new WeiLink();
 const bot = await wl.login();

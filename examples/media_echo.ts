@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { MessageType, WeiLink } from "../mod.ts";
+import { MessageType, WeiLink } from "@weilink/core";
 
 await using wl = new WeiLink();
 await wl.login();

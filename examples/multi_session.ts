@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { WeiLink } from "../mod.ts";
+import { WeiLink } from "@weilink/core";
 
 await using wl = new WeiLink({
   onEvent: (e) => {

@@ -8,7 +8,7 @@
  *
  * @example Parse an inbound message
  * ```ts
- * import { Message, MessageType } from "./models.ts";
+ * import { Message, MessageType } from "@weilink/core";
  *
  * const msg = Message.fromWire({
  *   message_id: "7300000000000000123",

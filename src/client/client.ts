@@ -144,16 +144,30 @@ export class Session {
  * arguments. Failures while sending (API refusal, network, CDN) never throw: they come back as a
  * {@linkcode SendResult} with `success: false` and `error`, listing the parts already sent.
  *
- * @example Echo bot
- * ```ts ignore
- * import { WeiLink } from "./mod.ts";
+ * @example A recv() loop, run here against the embedded sandbox
+ * ```ts
+ * import { WeiLink } from "@weilink/core";
+ * import { startSandbox } from "@weilink/core/testing";
  *
- * await using wl = new WeiLink();
- * await wl.login();
- * wl.onMessage(async (msg) => {
- *   if (msg.text) await wl.send(msg.fromUser, { text: `echo: ${msg.text}` });
+ * const sandbox = await startSandbox({ longPollMs: 500 });
+ * const basePath = await Deno.makeTempDir();
+ * // Against WeChat: `await using wl = new WeiLink();` then `await wl.login();` shows a QR code.
+ * await using wl = new WeiLink({
+ *   basePath,
+ *   baseUrl: sandbox.baseUrl,
+ *   cdnBaseUrl: sandbox.cdnBaseUrl,
+ *   logger: "silent",
  * });
- * await wl.runForever();
+ * const login = wl.login({ onQr: () => {} });
+ * await sandbox.confirmLogin();
+ * await login;
+ *
+ * await sandbox.injectMessage({ text: "hi" });
+ * for (const msg of await wl.recv({ timeout: 5 })) {
+ *   const result = await wl.send(msg.fromUser, `echo: ${msg.text}`);
+ *   console.log(result.success, result.remaining); // true 9
+ * }
+ * await sandbox.close();
  * ```
  */
 export class WeiLink {

@@ -40,14 +40,29 @@ interface PositionFile {
 /**
  * A named reader of received messages with a durable position; from {@linkcode WeiLink.consumer}.
  *
- * @example Read every message once, across restarts
- * ```ts ignore
- * await using wl = new WeiLink({ messageStore: true });
- * const inbox = wl.consumer("my-script");
- * for (;;) {
- *   for (const msg of await inbox.recv({ timeout: 35 })) console.log(msg.text);
- *   await inbox.ack();
+ * @example Read every message once, across restarts (here from the embedded sandbox)
+ * ```ts
+ * import { WeiLink } from "@weilink/core";
+ * import { startSandbox } from "@weilink/core/testing";
+ *
+ * const sandbox = await startSandbox({ longPollMs: 500 });
+ * const basePath = await Deno.makeTempDir();
+ * const options = { basePath, baseUrl: sandbox.baseUrl, messageStore: true, logger: "silent" } as const;
+ * {
+ *   await using wl = new WeiLink(options);
+ *   const login = wl.login({ onQr: () => {} });
+ *   await sandbox.confirmLogin();
+ *   await login;
+ *   await sandbox.injectMessage({ text: "one" });
+ *   const inbox = wl.consumer("my-script");
+ *   console.log((await inbox.recv({ timeout: 5 })).map((m) => m.text)); // [ "one" ]
+ *   await inbox.ack(); // handled: never handed out again
  * }
+ * // A later run (a new process, say) goes on from the acknowledged position.
+ * await using wl = new WeiLink(options);
+ * await sandbox.injectMessage({ text: "two" });
+ * console.log((await wl.consumer("my-script").recv({ timeout: 5 })).map((m) => m.text)); // [ "two" ]
+ * await sandbox.close();
  * ```
  */
 export class Consumer {

@@ -60,7 +60,7 @@ export function shownAt(level: LogLevel, threshold: LogThreshold): boolean {
  *
  * @example
  * ```ts
- * import { createStderrLogger } from "./logger.ts";
+ * import { createStderrLogger } from "@weilink/core";
  * const log = createStderrLogger("warn");
  * log.info("not shown");
  * ```

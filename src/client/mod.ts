@@ -2,18 +2,6 @@
  * The WeiLink client (Deno): sessions, QR login, receive/send, media, typing, persistence in a data
  * directory shared with the Python original, cross-process locks and the dispatcher.
  *
- * @example Echo bot
- * ```ts ignore
- * import { WeiLink } from "./mod.ts";
- *
- * await using wl = new WeiLink();
- * await wl.login();
- * wl.onMessage(async (msg) => {
- *   if (msg.text) await wl.send(msg.fromUser, { text: `echo: ${msg.text}` });
- * });
- * await wl.runForever();
- * ```
- *
  * @module
  */
 
@@ -46,5 +34,3 @@ export { type LoginStatus, type QrCodeEvent, type QrLoginOptions } from "./login
 export { type MediaInput } from "./media_input.ts";
 export { createStderrLogger, type Logger, type LogLevel, type LogThreshold } from "./logger.ts";
 export { CONTEXT_QUOTA, CONTEXT_WINDOW_SECONDS } from "./context_state.ts";
-// The message models are re-exported so this entry point is complete on its own.
-export * from "../models.ts";

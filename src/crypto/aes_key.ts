@@ -37,7 +37,7 @@ function formatError(value: string): AesError {
  *
  * @example
  * ```ts
- * import { decodeAesKey, toHex } from "@weilink/core";
+ * import { decodeAesKey, toHex } from "@weilink/core/core";
  *
  * const hex = "000102030405060708090a0b0c0d0e0f";
  * console.log(toHex(decodeAesKey(hex)) === hex); // true
@@ -75,7 +75,7 @@ export function decodeAesKey(value: string): Uint8Array {
  *
  * @example
  * ```ts
- * import { encodeAesKeyForSend, fromHex } from "@weilink/core";
+ * import { encodeAesKeyForSend, fromHex } from "@weilink/core/core";
  *
  * const key = fromHex("000102030405060708090a0b0c0d0e0f");
  * console.log(encodeAesKeyForSend(key)); // "MDAwMTAyMDMwNDA1MDYwNzA4MDkwYTBiMGMwZDBlMGY="
@@ -93,7 +93,7 @@ export function encodeAesKeyForSend(key: Uint8Array): string {
  *
  * @example
  * ```ts
- * import { encodeAesKeyRaw, fromHex } from "@weilink/core";
+ * import { encodeAesKeyRaw, fromHex } from "@weilink/core/core";
  *
  * console.log(encodeAesKeyRaw(fromHex("000102030405060708090a0b0c0d0e0f"))); // "AAECAwQFBgcICQoLDA0ODw=="
  * ```

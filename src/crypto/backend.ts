@@ -60,7 +60,7 @@ function envBackend(): AesBackend | undefined {
  *
  * @example
  * ```ts
- * import { activeAesBackend } from "@weilink/core";
+ * import { activeAesBackend } from "@weilink/core/core";
  *
  * console.log(activeAesBackend()); // "native" in Deno, Node and Bun
  * ```

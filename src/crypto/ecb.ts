@@ -26,7 +26,7 @@ import { decryptNativeRaw, encryptNative, nativeCrypto } from "./native.ts";
  *
  * @example
  * ```ts
- * import { cipherSize } from "@weilink/core";
+ * import { cipherSize } from "@weilink/core/core";
  *
  * console.log(cipherSize(5), cipherSize(16)); // 16 32
  * ```
@@ -55,7 +55,7 @@ function assertBytes(value: Uint8Array, what: string): void {
  *
  * @example Encrypt a media payload before upload
  * ```ts
- * import { encryptAesEcb, toHex } from "@weilink/core";
+ * import { encryptAesEcb, toHex } from "@weilink/core/core";
  *
  * const key = new Uint8Array(16).map((_, i) => i); // 000102..0f
  * const cipher = encryptAesEcb(new TextEncoder().encode("hello"), key);
@@ -100,7 +100,7 @@ export function encryptAesEcb(
  *
  * @example Decrypt a downloaded media payload
  * ```ts
- * import { decryptAesEcb, fromHex } from "@weilink/core";
+ * import { decryptAesEcb, fromHex } from "@weilink/core/core";
  *
  * const key = fromHex("000102030405060708090a0b0c0d0e0f");
  * const plain = decryptAesEcb(fromHex("5d8749e2af7531b2bf6661e9e5daf012"), key);

@@ -19,7 +19,7 @@ let base64Values: Int8Array | undefined;
  *
  * @example
  * ```ts
- * import { toHex } from "@weilink/core";
+ * import { toHex } from "@weilink/core/core";
  *
  * console.log(toHex(new Uint8Array([0, 171, 255]))); // "00abff"
  * ```
@@ -38,7 +38,7 @@ export function toHex(b: Uint8Array): string {
  *
  * @example
  * ```ts
- * import { fromHex } from "@weilink/core";
+ * import { fromHex } from "@weilink/core/core";
  *
  * console.log(fromHex("00ABff")); // Uint8Array(3) [ 0, 171, 255 ]
  * ```
@@ -74,7 +74,7 @@ function hexValue(c: number): number {
  *
  * @example
  * ```ts
- * import { toBase64 } from "@weilink/core";
+ * import { toBase64 } from "@weilink/core/core";
  *
  * console.log(toBase64(new TextEncoder().encode("hello"))); // "aGVsbG8="
  * ```
@@ -107,7 +107,7 @@ export function toBase64(b: Uint8Array): string {
  *
  * @example
  * ```ts
- * import { fromBase64 } from "@weilink/core";
+ * import { fromBase64 } from "@weilink/core/core";
  *
  * console.log(new TextDecoder().decode(fromBase64("aGVsbG8="))); // "hello"
  * ```

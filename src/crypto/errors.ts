@@ -16,7 +16,7 @@ export type AesErrorCode = "key_length" | "cipher_length" | "padding" | "key_for
  *
  * @example Telling a wrong key apart from a truncated download
  * ```ts
- * import { AesError, decryptAesEcb } from "@weilink/core";
+ * import { AesError, decryptAesEcb } from "@weilink/core/core";
  *
  * try {
  *   decryptAesEcb(new Uint8Array(17), new Uint8Array(16));

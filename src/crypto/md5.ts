@@ -103,7 +103,7 @@ function md5Chunk(state: Int32Array, m: Int32Array, off: number): void {
  *
  * @example
  * ```ts
- * import { md5Hex } from "@weilink/core";
+ * import { md5Hex } from "@weilink/core/core";
  *
  * console.log(md5Hex(new TextEncoder().encode("hello"))); // "5d41402abc4b2a76b9719d911017c592"
  * ```

@@ -53,11 +53,24 @@ export interface DownloadOptions {
  * hex). When neither exists the bytes are returned as they are: the protocol sends images without
  * any key unencrypted.
  *
- * @example
- * ```ts ignore
- * import { downloadMedia } from "./mod.ts";
+ * @example Download the image of a received message (here from the embedded sandbox)
+ * ```ts
+ * import { downloadMedia, ILinkApi, Message } from "@weilink/core/core";
+ * import { startSandbox } from "@weilink/core/testing";
  *
- * const png = await downloadMedia(msg.image!.media, { aesKeyHex: msg.image!.aesKeyHex });
+ * const sandbox = await startSandbox({ longPollMs: 500 });
+ * const qr = await new ILinkApi({ qrBaseUrl: sandbox.baseUrl }).getBotQrcode();
+ * const { token } = await sandbox.confirmLogin({ qrcode: qr.qrcode });
+ * await sandbox.injectMessage({ image: new Uint8Array([1, 2, 3]) });
+ *
+ * const api = new ILinkApi({ baseUrl: sandbox.baseUrl, token });
+ * const msg = Message.fromWire((await api.getUpdates("")).msgs[0]!);
+ * const bytes = await downloadMedia(msg.image!.media, {
+ *   aesKeyHex: msg.image!.aesKeyHex, // images carry their key in hex too; it wins
+ *   cdnBaseUrl: sandbox.cdnBaseUrl,
+ * });
+ * console.log(bytes); // Uint8Array(3) [ 1, 2, 3 ]
+ * await sandbox.close();
  * ```
  *
  * @throws {TypeError} When the media has neither `fullUrl` nor `encryptQueryParam`.

@@ -16,8 +16,7 @@ import type { WireCdnMedia, WireMessageItem } from "../protocol/mod.ts";
  *
  * @example
  * ```ts
- * import { mediaItemFor } from "./media_item.ts";
- * import { UploadMediaType } from "../models.ts";
+ * import { mediaItemFor, UploadMediaType } from "@weilink/core/core";
  *
  * const item = mediaItemFor({
  *   mediaType: UploadMediaType.FILE, filekey: "00".repeat(16), downloadParam: "token",

@@ -2,20 +2,7 @@
  * The CDN media pipeline: encrypted upload, download with decryption, and the `sendmessage` item
  * that references an upload. Runtime-agnostic: only `fetch` and web-standard crypto are used.
  *
- * @example Send an image
- * ```ts ignore
- * import { mediaItemFor, uploadMedia } from "./mod.ts";
- * import { ILinkApi } from "../protocol/mod.ts";
- * import { UploadMediaType } from "../models.ts";
- *
- * const api = new ILinkApi({ baseUrl, token });
- * const uploaded = await uploadMedia(png, { api, to: userId, mediaType: UploadMediaType.IMAGE });
- * await api.sendMessage({
- *   to_user_id: userId,
- *   context_token: contextToken,
- *   item_list: [mediaItemFor(uploaded)],
- * });
- * ```
+ * See `uploadMedia` and `downloadMedia` for examples; the layer is public as `@weilink/core/core`.
  *
  * @module
  */

@@ -77,13 +77,31 @@ export async function readMediaBytes(
  * backoff on HTTP 5xx, a 200 without `x-encrypted-param`, or a network failure; a 4xx is final
  * and its `x-error-message` (else the body) is reported.
  *
- * @example
- * ```ts ignore
- * import { mediaItemFor, uploadMedia } from "./mod.ts";
- * import { UploadMediaType } from "../models.ts";
+ * @example Upload a file and send it (here to the embedded sandbox)
+ * ```ts
+ * import { ILinkApi, mediaItemFor, uploadMedia, UploadMediaType } from "@weilink/core/core";
+ * import { startSandbox } from "@weilink/core/testing";
  *
- * const uploaded = await uploadMedia(pngBytes, { api, to: userId, mediaType: UploadMediaType.IMAGE });
- * await api.sendMessage({ to_user_id: userId, context_token: ctx, item_list: [mediaItemFor(uploaded)] });
+ * const sandbox = await startSandbox({ longPollMs: 500 });
+ * const qr = await new ILinkApi({ qrBaseUrl: sandbox.baseUrl }).getBotQrcode();
+ * const { token, userId } = await sandbox.confirmLogin({ qrcode: qr.qrcode });
+ * const { contextToken } = await sandbox.injectMessage({ text: "send me the report" });
+ *
+ * const api = new ILinkApi({ baseUrl: sandbox.baseUrl, token });
+ * const uploaded = await uploadMedia(new TextEncoder().encode("quarterly numbers"), {
+ *   api,
+ *   cdnBaseUrl: sandbox.cdnBaseUrl, // default: the real CDN
+ *   to: userId,
+ *   mediaType: UploadMediaType.FILE,
+ *   fileName: "report.txt",
+ * });
+ * await api.sendMessage({
+ *   to_user_id: userId,
+ *   context_token: contextToken,
+ *   item_list: [mediaItemFor(uploaded)],
+ * });
+ * console.log((await sandbox.sent())[0]?.fileName); // "report.txt"
+ * await sandbox.close();
  * ```
  *
  * @throws {RangeError} When the data is larger than `maxBytes`.

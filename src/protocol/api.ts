@@ -19,6 +19,7 @@ import { parseJsonLossless } from "./json.ts";
 import type {
   GetConfigResponse,
   GetUpdatesResponse,
+  GetUpdatesResult,
   GetUploadUrlRequest,
   GetUploadUrlResponse,
   QrCodeResponse,
@@ -120,7 +121,7 @@ class ClientTimeout extends Error {}
  *
  * @example
  * ```ts
- * import { joinApiUrl } from "./api.ts";
+ * import { joinApiUrl } from "@weilink/core/core";
  *
  * console.log(joinApiUrl("http://127.0.0.1:8080/x", "ilink/bot/getupdates"));
  * // http://127.0.0.1:8080/x/ilink/bot/getupdates
@@ -236,15 +237,29 @@ function code(v: unknown): number {
  *
  * Message ids in responses (`message_id`, `msg_id`, `svr_id`) are decimal strings.
  *
- * @example Receive and answer text
- * ```ts ignore
- * import { ILinkApi } from "./mod.ts";
+ * @example Log in with a QR code, receive and answer (here against the embedded sandbox)
+ * ```ts
+ * import { ILinkApi } from "@weilink/core/core";
+ * import { startSandbox } from "@weilink/core/testing";
  *
- * const api = new ILinkApi({ baseUrl: "https://ilinkai.weixin.qq.com", token: "…" });
- * const { msgs = [] } = await api.getUpdates("");
- * for (const m of msgs) {
- *   await api.sendText(m.from_user_id!, "got it", m.context_token!);
+ * const sandbox = await startSandbox({ longPollMs: 500 });
+ * // Against WeChat: new ILinkApi() (the official QR host); show qrcodeUrl as a QR code.
+ * const qrApi = new ILinkApi({ qrBaseUrl: sandbox.baseUrl });
+ * const { qrcode } = await qrApi.getBotQrcode();
+ * await sandbox.confirmLogin({ qrcode }); // what the phone does
+ * let host: string | undefined;
+ * let api: ILinkApi | undefined;
+ * while (!api) {
+ *   const s = await qrApi.getQrcodeStatus(qrcode, host ? { host } : {});
+ *   if (s.status === "scaned_but_redirect") host = s.redirect_host || host;
+ *   if (s.status === "confirmed") api = new ILinkApi({ baseUrl: s.baseurl!, token: s.bot_token! });
+ *   else await new Promise((r) => setTimeout(r, 200));
  * }
+ * await sandbox.injectMessage({ text: "hi" });
+ * const { msgs } = await api.getUpdates("");
+ * for (const m of msgs) await api.sendText(m.from_user_id!, "got it", m.context_token!);
+ * console.log((await sandbox.sent())[0]?.text); // "got it"
+ * await sandbox.close();
  * ```
  */
 export class ILinkApi {
@@ -362,7 +377,7 @@ export class ILinkApi {
    *
    * @throws {SessionExpiredError} When the token is no longer valid.
    */
-  async getUpdates(cursor: string, opts: GetUpdatesOptions = {}): Promise<GetUpdatesResponse> {
+  async getUpdates(cursor: string, opts: GetUpdatesOptions = {}): Promise<GetUpdatesResult> {
     let res: GetUpdatesResponse;
     try {
       res = await this.#post<GetUpdatesResponse>(
@@ -380,7 +395,7 @@ export class ILinkApi {
     // `res` is a fresh object parsed from this response: normalised in place, not copied.
     if (!Array.isArray(res.msgs)) res.msgs = [];
     if (!res.get_updates_buf) res.get_updates_buf = cursor;
-    return res;
+    return res as GetUpdatesResult;
   }
 
   /**

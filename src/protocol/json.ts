@@ -26,7 +26,7 @@ const ID_NUMBER =
  *
  * @example
  * ```ts
- * import { parseJsonLossless } from "./json.ts";
+ * import { parseJsonLossless } from "@weilink/core/core";
  *
  * const v = parseJsonLossless('{"message_id":7300000000000000123}') as { message_id: string };
  * console.log(v.message_id); // "7300000000000000123"

@@ -5,25 +5,7 @@
  *
  * 64-bit message ids (`message_id`, `msg_id`, `svr_id`) are decimal **strings** end to end.
  *
- * @example Log in with a QR code
- * ```ts ignore
- * import { ILinkApi } from "./mod.ts";
- *
- * const qrApi = new ILinkApi();
- * const { qrcode, qrcodeUrl } = await qrApi.getBotQrcode();
- * console.log("Scan:", qrcodeUrl);
- * let host: string | undefined;
- * for (;;) {
- *   const s = await qrApi.getQrcodeStatus(qrcode, { host });
- *   if (s.status === "scaned_but_redirect") host = s.redirect_host || host;
- *   if (s.status === "confirmed") {
- *     const api = new ILinkApi({ baseUrl: s.baseurl, token: s.bot_token });
- *     await api.notifyStart();
- *     break;
- *   }
- *   await new Promise((r) => setTimeout(r, 1000));
- * }
- * ```
+ * See `ILinkApi` for an example; the layer is public as `@weilink/core/core`.
  *
  * @module
  */

@@ -255,6 +255,17 @@ export interface GetUpdatesResponse extends WireEnvelope {
   longpolling_timeout_ms?: number;
 }
 
+/**
+ * What `ILinkApi.getUpdates` resolves to: the response with `msgs` always an array and
+ * `get_updates_buf` always set (the old cursor when the server sent none).
+ */
+export interface GetUpdatesResult extends GetUpdatesResponse {
+  /** New inbound messages (possibly none). */
+  msgs: WireMessage[];
+  /** The cursor to poll with next. */
+  get_updates_buf: string;
+}
+
 /** Request body of `sendmessage` (spec §3.4). */
 export interface SendMessageRequest {
   /** The outbound message. */

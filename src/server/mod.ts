@@ -6,18 +6,59 @@
  * Heavy modules (the MCP SDK, Hono, the client) are imported when a server starts, so importing
  * this module is cheap.
  *
- * @example Serve MCP over stdio (what `weilink mcp` does)
- * ```ts ignore
- * import { serveMcp } from "./mod.ts";
- * const server = await serveMcp({ transport: "stdio" });
- * await server.finished;
+ * @example Serve the REST API and call a tool (here with the embedded sandbox as WeChat)
+ * ```ts
+ * import { serveOpenApi } from "@weilink/core/server";
+ * import { startSandbox } from "@weilink/core/testing";
+ *
+ * const sandbox = await startSandbox({ longPollMs: 500 });
+ * const basePath = await Deno.makeTempDir();
+ * const server = await serveOpenApi({
+ *   port: 0, // a free port; default 8000 on 127.0.0.1
+ *   basePath,
+ *   baseUrl: sandbox.baseUrl,
+ *   cdnBaseUrl: sandbox.cdnBaseUrl,
+ *   banner: false,
+ *   logLevel: "silent",
+ * });
+ * const res = await fetch(`${server.url}/tools/sessions`, {
+ *   method: "POST",
+ *   headers: { "content-type": "application/json" },
+ *   body: "{}",
+ * });
+ * console.log(await res.json()); // { sessions: [ { name: "default", bot_id: null, ... } ] }
+ * await server.close();
+ * await sandbox.close();
  * ```
  *
- * @example Serve the REST API on a random port
- * ```ts ignore
- * import { serveOpenApi } from "./mod.ts";
- * const server = await serveOpenApi({ port: 0 });
- * console.error(`OpenAPI document at ${server.url}/openapi.json`);
+ * @example Serve MCP over streamable HTTP (`weilink mcp` serves stdio by default)
+ * ```ts
+ * import { serveMcp } from "@weilink/core/server";
+ *
+ * const basePath = await Deno.makeTempDir();
+ * const server = await serveMcp({
+ *   transport: "http",
+ *   port: 0,
+ *   basePath,
+ *   banner: false,
+ *   logLevel: "silent",
+ * });
+ * const res = await fetch(server.url!, {
+ *   method: "POST",
+ *   headers: { "content-type": "application/json", accept: "application/json, text/event-stream" },
+ *   body: JSON.stringify({
+ *     jsonrpc: "2.0",
+ *     id: 1,
+ *     method: "initialize",
+ *     params: {
+ *       protocolVersion: "2025-06-18",
+ *       capabilities: {},
+ *       clientInfo: { name: "example", version: "1.0.0" },
+ *     },
+ *   }),
+ * });
+ * console.log(res.status, res.headers.get("mcp-session-id") !== null); // 200 true
+ * await res.body?.cancel();
  * await server.close();
  * ```
  *

@@ -37,8 +37,8 @@ export interface HistoryJson {
  *
  * @example
  * ```ts
- * import { Message, MessageDirection, MessageType } from "../models.ts";
- * import { historyJson } from "./history_json.ts";
+ * import { Message, MessageDirection, MessageType } from "@weilink/core";
+ * import { historyJson } from "@weilink/core/store";
  * const sent = new Message({
  *   fromUser: "b1@im.bot",
  *   toUser: "u1@im.wechat",

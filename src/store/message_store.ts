@@ -198,8 +198,8 @@ function checkLimitOption(
  *
  * @example Record and query history
  * ```ts
- * import { MessageStore } from "./mod.ts";
- * import { Message } from "../models.ts";
+ * import { MessageStore } from "@weilink/core/store";
+ * import { Message } from "@weilink/core";
  *
  * using store = new MessageStore(":memory:");
  * store.store([Message.fromWire({

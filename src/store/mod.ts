@@ -4,8 +4,8 @@
  *
  * @example Open a store, record a received and a sent message, read them back
  * ```ts
- * import { MessageStore } from "./mod.ts";
- * import { Message, MessageDirection } from "../models.ts";
+ * import { MessageStore } from "@weilink/core/store";
+ * import { Message, MessageDirection } from "@weilink/core";
  *
  * const dir = await Deno.makeTempDir();
  * using store = new MessageStore(`${dir}/messages.db`);
@@ -42,5 +42,4 @@ export {
 export { messageFromRow, type MessageRow, messageToData } from "./message_data.ts";
 export { decodeMessageId, encodeMessageId } from "./message_id.ts";
 export { SCHEMA_VERSION } from "./schema.ts";
-// The message models are re-exported so this entry point is complete on its own.
-export * from "../models.ts";
+export { type HistoryJson, historyJson } from "./history_json.ts";

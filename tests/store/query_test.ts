@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { MessageDirection, type MessageStore, MessageType } from "../../src/store/mod.ts";
+import { type MessageStore } from "../../src/store/mod.ts";
+import { MessageDirection, MessageType } from "../../src/models.ts";
 import { Message } from "../../src/models.ts";
 import { tempStoreDir, textMessage } from "./store_fixtures.ts";
 

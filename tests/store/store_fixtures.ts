@@ -5,7 +5,8 @@
  */
 
 import { DatabaseSync } from "node:sqlite";
-import { Message, MessageStore, type MessageStoreOptions } from "../../src/store/mod.ts";
+import { MessageStore, type MessageStoreOptions } from "../../src/store/mod.ts";
+import { Message } from "../../src/models.ts";
 import type { WireMessage } from "../../src/protocol/types.ts";
 
 /** The Python original's DDL (table, indexes, user_version), committed as a fixture. */

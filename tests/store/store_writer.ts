@@ -7,7 +7,8 @@
  * @module
  */
 
-import { Message, MessageStore } from "../../src/store/mod.ts";
+import { MessageStore } from "../../src/store/mod.ts";
+import { Message } from "../../src/models.ts";
 
 const [path, first, count] = Deno.args;
 const store = new MessageStore(path!, { maxAgeDays: null, maxCount: null });
