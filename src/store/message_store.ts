@@ -9,13 +9,7 @@ import { WeiLinkError } from "../weilink_error.ts";
 import { DatabaseSync, type StatementSync } from "node:sqlite";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
-import {
-  Message,
-  MessageDirection,
-  type MessageInit,
-  type MessageItem,
-  MessageType,
-} from "../models.ts";
+import { Message, MessageDirection } from "../models.ts";
 import { encodeMessageId } from "./message_id.ts";
 import { dataText, messageFromRow, type MessageRow, wholeNumber } from "./message_data.ts";
 import {
@@ -28,6 +22,10 @@ import {
   type QueryOptions,
 } from "./query_filter.ts";
 import { migrateSchema } from "./schema.ts";
+import { sentMessage, type SentMessageRecord } from "./sent_message.ts";
+
+export type { SentMediaRecord, SentMessageRecord } from "./sent_message.ts";
+import { Pruner } from "./pruner.ts";
 import { RESTART_FRAMES, WalCheckpointer } from "./wal_checkpointer.ts";
 
 /** Options of {@linkcode MessageStore}. */
@@ -50,44 +48,6 @@ export interface StoredMessage {
   message: Message;
 }
 
-/** CDN references of a sent media message, as the upload returned them (`UploadedMedia`). */
-export interface SentMediaRecord {
-  /** File name (files) or `""`. */
-  fileName?: string;
-  /** Plaintext size in bytes. */
-  fileSize?: number;
-  /** Plaintext MD5, hex. */
-  md5?: string;
-  /** The CDN download token (`encrypt_query_param`). */
-  downloadParam?: string;
-  /** AES key as 32 hex chars (secret; stored so the media can be downloaded again). */
-  aesKeyHex?: string;
-  /** Ciphertext size in bytes. */
-  cipherSize?: number;
-  /** Complete download URL, when known. */
-  fullUrl?: string;
-}
-
-/** A message the bot sent, for {@linkcode MessageStore.storeSent}. */
-export interface SentMessageRecord {
-  /** The recipient (the conversation's WeChat user). */
-  userId: string;
-  /** The bot account that sent it. */
-  botId: string;
-  /** Text, or a caption sent with media. */
-  text?: string;
-  /** Content type; default {@linkcode MessageType.TEXT}. */
-  msgType?: MessageType;
-  /** The server's id of the sent message, when it returned one (decimal string). */
-  messageId?: string;
-  /** The context token the send used (secret). */
-  contextToken?: string;
-  /** CDN references of a media send. */
-  media?: SentMediaRecord;
-  /** Send time, epoch ms; default the store's clock. */
-  timestamp?: number;
-}
-
 /** Options of {@linkcode MessageStore.querySince}. */
 export interface QuerySinceOptions {
   /** Only rows of this direction; default both. */
@@ -108,14 +68,6 @@ export interface QueryRecentOptions {
   limit?: number;
 }
 
-/** Rows inserted between two automatic prune runs, as in the original. */
-const PRUNE_INTERVAL = 100;
-/** The age rule scans the whole table (`stored_at` has no index), so it runs at most this often. */
-const AGE_PRUNE_INTERVAL_MS = 60_000;
-/** Rows deleted per write transaction while pruning, so other writers are never blocked long. */
-const PRUNE_CHUNK = 5_000;
-/** Row-id span examined per statement by the age rule. */
-const AGE_SCAN_SPAN = 10_000;
 /**
  * Rows an instance writes before it starts the checkpoint thread. Starting one takes about 20 ms
  * (a new isolate), which a process writing a message now and then should not pay.
@@ -216,14 +168,11 @@ export class MessageStore implements Disposable {
   /** The database file (or `":memory:"`). */
   readonly path: string;
   readonly #db: DatabaseSync;
-  readonly #maxAgeDays: number | null;
-  readonly #maxCount: number | null;
+  readonly #pruner: Pruner;
   readonly #now: () => number;
   /** Multi-row insert statements by row count (powers of two up to MULTI_ROW_MAX). */
   readonly #inserts = new Map<number, StatementSync>();
   readonly #statements = new Map<string, StatementSync>();
-  #insertedSincePrune = 0;
-  #lastAgePrune = 0;
   #closed = false;
   /** Checkpoints the WAL off this thread; started once THREAD_AFTER_ROWS rows are written. */
   #checkpointer: WalCheckpointer | undefined;
@@ -242,14 +191,23 @@ export class MessageStore implements Disposable {
     if (typeof this.path !== "string" || this.path === "") {
       throw new TypeError("Invalid message store path: expected a non-empty string or file URL");
     }
-    this.#maxAgeDays = checkLimitOption("maxAgeDays", options.maxAgeDays, 30, 0);
+    const maxAgeDays = checkLimitOption("maxAgeDays", options.maxAgeDays, 30, 0);
     const maxCount = checkLimitOption("maxCount", options.maxCount, 100_000, 0);
-    this.#maxCount = maxCount === null ? null : Math.floor(maxCount);
     const busyTimeoutMs = optionalInteger("busyTimeoutMs", options.busyTimeoutMs, 0) ?? 5000;
     this.#now = options.now ?? Date.now;
 
     if (this.path !== ":memory:") createPrivateFile(this.path);
     this.#db = new DatabaseSync(this.path, { timeout: busyTimeoutMs });
+    this.#pruner = new Pruner(
+      {
+        db: this.#db,
+        cached: (sql) => this.#cached(sql),
+        afterCommit: (rows) => this.#afterCommit(rows),
+        now: () => this.#now(),
+      },
+      maxAgeDays,
+      maxCount === null ? null : Math.floor(maxCount),
+    );
     try {
       this.#db.exec(`PRAGMA busy_timeout = ${busyTimeoutMs}`);
       this.#db.exec("PRAGMA journal_mode = WAL");
@@ -295,7 +253,7 @@ export class MessageStore implements Disposable {
     const params = new Array<InsertParam>(count * INSERT_COLUMNS);
     for (let i = 0; i < count; i++) this.#row(messages[i]!, i, storedAt, params);
     const inserted = this.#insertRows(params, count);
-    this.#afterInsert(inserted);
+    this.#pruner.afterInsert(inserted, isBusy);
     return inserted;
   }
 
@@ -312,7 +270,7 @@ export class MessageStore implements Disposable {
     const params = new Array<InsertParam>(INSERT_COLUMNS);
     this.#row(message, 0, this.#now() / 1000, params);
     const inserted = this.#insertRows(params, 1);
-    this.#afterInsert(inserted);
+    this.#pruner.afterInsert(inserted, isBusy);
     if (inserted === 0) return undefined;
     const rowid = Number(this.#cached("SELECT last_insert_rowid() AS id").get()?.id);
     return { rowid, message };
@@ -412,20 +370,6 @@ export class MessageStore implements Disposable {
     return statement;
   }
 
-  #afterInsert(inserted: number): void {
-    this.#insertedSincePrune += inserted;
-    if (this.#insertedSincePrune < PRUNE_INTERVAL) return;
-    try {
-      const now = this.#now();
-      if (now - this.#lastAgePrune >= AGE_PRUNE_INTERVAL_MS) this.#pruneByAge();
-      this.#pruneByCount(false);
-      this.#insertedSincePrune = 0;
-    } catch (error) {
-      // The rows are committed; a prune that lost the lock race is retried after the next insert.
-      if (!isBusy(error)) throw error;
-    }
-  }
-
   // -------------------------------------------------------------------------------------------
   // Pruning
   // -------------------------------------------------------------------------------------------
@@ -439,95 +383,7 @@ export class MessageStore implements Disposable {
    */
   prune(): number {
     this.#assertOpen();
-    return this.#pruneByAge() + this.#pruneByCount(true);
-  }
-
-  #pruneByAge(): number {
-    this.#lastAgePrune = this.#now();
-    if (this.#maxAgeDays === null) return 0;
-    const cutoff = this.#now() / 1000 - this.#maxAgeDays * 86_400;
-    const bounds = this.#bounds();
-    if (bounds === undefined) return 0;
-    const probe = this.#cached(
-      "SELECT 1 AS hit FROM messages WHERE id >= ? AND id < ? AND stored_at < ? LIMIT 1",
-    );
-    const remove = this.#cached("DELETE FROM messages WHERE id >= ? AND id < ? AND stored_at < ?");
-    let deleted = 0;
-    // Walk the primary key in spans: each statement is its own short transaction, and spans with
-    // nothing to delete are only read, so no write lock is taken for them.
-    for (let lo = bounds.min; lo <= bounds.max; lo += AGE_SCAN_SPAN) {
-      const hi = lo + AGE_SCAN_SPAN;
-      if (probe.get(lo, hi, cutoff) === undefined) continue;
-      const n = Number(remove.run(lo, hi, cutoff).changes);
-      this.#afterCommit(n);
-      deleted += n;
-    }
-    return deleted;
-  }
-
-  #pruneByCount(exact: boolean): number {
-    const max = this.#maxCount;
-    if (max === null) return 0;
-    // Row ids only grow, so the id span bounds the row count from above without a table scan.
-    const slack = exact ? 0 : Math.floor(max / 100);
-    const bounds = this.#bounds();
-    if (bounds === undefined || bounds.max - bounds.min + 1 <= max + slack) return 0;
-    if (this.#count() <= max + slack) return 0;
-    let deleted = 0;
-    if (max > 0) {
-      // Rows strictly older than the max-th newest creation time are surplus however other
-      // processes write meanwhile, so deleting them chunk by chunk is safe without a lock.
-      const cut = this.#cached(
-        "SELECT timestamp_ms AS ts FROM messages ORDER BY timestamp_ms DESC LIMIT 1 OFFSET ?",
-      ).get(max - 1)?.ts;
-      const chunk = this.#cached(
-        "DELETE FROM messages WHERE id IN " +
-          "(SELECT id FROM messages WHERE timestamp_ms < ? LIMIT ?)",
-      );
-      if (cut !== undefined && cut !== null) {
-        for (;;) {
-          const n = Number(chunk.run(cut, PRUNE_CHUNK).changes);
-          this.#afterCommit(n);
-          deleted += n;
-          if (n < PRUNE_CHUNK) break;
-        }
-      }
-    }
-    // What is left over (ties at the cut, rows inserted meanwhile) is settled exactly under the
-    // write lock; outside it two processes pruning at once could delete twice.
-    const surplus = this.#cached(
-      "DELETE FROM messages WHERE id IN " +
-        "(SELECT id FROM messages ORDER BY timestamp_ms ASC, id ASC LIMIT ?)",
-    );
-    for (;;) {
-      this.#db.exec("BEGIN IMMEDIATE");
-      let n: number;
-      try {
-        const excess = this.#count() - max;
-        n = excess > 0 ? Number(surplus.run(Math.min(excess, PRUNE_CHUNK)).changes) : 0;
-        this.#db.exec("COMMIT");
-      } catch (error) {
-        this.#db.exec("ROLLBACK");
-        throw error;
-      }
-      this.#afterCommit(n);
-      deleted += n;
-      if (n < PRUNE_CHUNK) break;
-    }
-    return deleted;
-  }
-
-  #bounds(): { min: number; max: number } | undefined {
-    // Two statements: SQLite answers a lone MIN() or MAX() from the b-tree edge, but scans the
-    // whole table for both in one SELECT.
-    const lo = this.#cached("SELECT MIN(id) AS v FROM messages").get()?.v;
-    if (lo === null || lo === undefined) return undefined;
-    const hi = this.#cached("SELECT MAX(id) AS v FROM messages").get()?.v;
-    return { min: Number(lo), max: Number(hi) };
-  }
-
-  #count(): number {
-    return Number(this.#cached("SELECT COUNT(*) AS n FROM messages").get()?.n ?? 0);
+    return this.#pruner.pruneAll();
   }
 
   // -------------------------------------------------------------------------------------------
@@ -691,113 +547,6 @@ export class MessageStore implements Disposable {
   #assertOpen(): void {
     if (this.#closed) throw new WeiLinkError(`Message store "${this.path}" is closed`);
   }
-}
-
-const MEDIA_TYPES = new Set<number>([
-  MessageType.IMAGE,
-  MessageType.VOICE,
-  MessageType.FILE,
-  MessageType.VIDEO,
-]);
-
-/** Builds the {@linkcode Message} a sent row holds: from the bot, to the user. */
-function sentMessage(record: SentMessageRecord, now: number): Message {
-  if (typeof record !== "object" || record === null) {
-    throw new TypeError("Cannot store sent message: expected a record");
-  }
-  const { userId, botId, text, media } = record;
-  if (typeof userId !== "string" || userId === "") {
-    throw new TypeError('Cannot store sent message: "userId" must be a non-empty string');
-  }
-  if (typeof botId !== "string") {
-    throw new TypeError('Cannot store sent message: "botId" must be a string');
-  }
-  if (text !== undefined && typeof text !== "string") {
-    throw new TypeError('Cannot store sent message: "text" must be a string');
-  }
-  const msgType = record.msgType ?? MessageType.TEXT;
-  if (!Number.isInteger(msgType) || msgType < 0) {
-    throw new RangeError(`Cannot store sent message: invalid msgType ${String(msgType)}`);
-  }
-  if (media !== undefined && !MEDIA_TYPES.has(msgType)) {
-    throw new TypeError(
-      `Cannot store sent message: media given with msgType ${msgType}, which is not a media type`,
-    );
-  }
-  const init: MessageInit = {
-    fromUser: botId,
-    toUser: userId,
-    msgType,
-    timestamp: record.timestamp ?? now,
-    contextToken: record.contextToken ?? "",
-    direction: MessageDirection.SENT,
-  };
-  if (botId !== "") init.botId = botId;
-  if (record.messageId !== undefined) init.messageId = record.messageId;
-  const items: MessageItem[] = [];
-  if (MEDIA_TYPES.has(msgType)) items.push(mediaItem(msgType, media ?? {}, init));
-  if (text !== undefined) {
-    init.text = text;
-    items.push({ type: MessageType.TEXT, text });
-  }
-  init.items = items;
-  return new Message(init);
-}
-
-function mediaItem(type: number, m: SentMediaRecord, init: MessageInit): MessageItem {
-  const hex = m.aesKeyHex ?? "";
-  const media = {
-    encryptQueryParam: m.downloadParam ?? "",
-    // Outbound messages carry the key in Format B: base64 of the ASCII hex (spec §5.6).
-    aesKey: hex === "" ? "" : btoa(hex),
-    encryptType: 1,
-    fullUrl: m.fullUrl ?? "",
-  };
-  const cipherSize = m.cipherSize ?? 0;
-  const item: MessageItem = { type };
-  switch (type) {
-    case MessageType.IMAGE:
-      item.image = init.image = {
-        media,
-        aesKeyHex: hex,
-        url: "",
-        thumbWidth: 0,
-        thumbHeight: 0,
-        midSize: cipherSize,
-        thumbSize: 0,
-        hdSize: 0,
-      };
-      break;
-    case MessageType.VOICE:
-      item.voice = init.voice = {
-        media,
-        playtime: 0,
-        text: "",
-        encodeType: 0,
-        bitsPerSample: 0,
-        sampleRate: 0,
-      };
-      break;
-    case MessageType.FILE:
-      item.file = init.file = {
-        media,
-        fileName: m.fileName ?? "",
-        fileSize: m.fileSize === undefined ? "" : String(m.fileSize),
-        md5: m.md5 ?? "",
-      };
-      break;
-    default:
-      item.video = init.video = {
-        media,
-        playLength: 0,
-        videoMd5: m.md5 ?? "",
-        thumbWidth: 0,
-        thumbHeight: 0,
-        videoSize: cipherSize,
-        thumbSize: 0,
-      };
-  }
-  return item;
 }
 
 /**
