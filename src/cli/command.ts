@@ -34,7 +34,7 @@ export interface PositionalSpec {
   optional?: boolean;
 }
 
-/** Names of the flags shared by many commands (see `common_flags.ts`). */
+/** Names of the flags shared by many commands (see `COMMON_FLAGS` in `flags.ts`). */
 export type CommonFlagName =
   | "base-path"
   | "json"

@@ -119,12 +119,3 @@ export function dropToken(contexts: ContextsFile, user: string, token: string): 
   delete entry.sc;
 }
 
-/** Forget the context tokens of a session, keeping first-seen and send times. */
-export function clearTokens(contexts: ContextsFile): void {
-  for (const [user, entry] of Object.entries(contexts)) {
-    delete entry.t;
-    delete entry.ts;
-    delete entry.sc;
-    if (Object.keys(entry).length === 0) delete contexts[user];
-  }
-}

@@ -90,11 +90,6 @@ function isNotFound(err: unknown): boolean {
   return err instanceof Deno.errors.NotFound;
 }
 
-/** Current time in epoch seconds (float), the unit of every timestamp on disk. */
-export function nowSeconds(nowMs: number): number {
-  return nowMs / 1000;
-}
-
 /** Writes above this size go through the async API so a large file never stalls the event loop. */
 const SYNC_WRITE_LIMIT = 64 * 1024;
 
