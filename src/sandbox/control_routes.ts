@@ -20,7 +20,8 @@
  * | GET | `/chat` | `?botId=&since=&wait=` | the phone page's chat events (long-polls up to `wait` ms) |
  * | GET | `/media/:messageId` | `?download=1` | decrypted media of an inbound or sent message |
  *
- * Errors answer `{error: "<message>"}` with status 400 (bad input) or 404 (unknown bot/media).
+ * Errors answer `{error: "<message>"}` with status 400 (bad input) or 404 (unknown bot, media or
+ * route).
  * When the sandbox has a control token, every route needs `Authorization: Bearer <token>` (401
  * otherwise) and every POST needs `Content-Type: application/json` (415); a foreign `Origin` is
  * refused with 403 in any case (see `control_access.ts`).
@@ -262,6 +263,10 @@ export function controlRoutes(core: SandboxCore): Hono {
     }
     return c.body(media.bytes as Uint8Array<ArrayBuffer>, 200, headers);
   });
+
+  // Anything else under /_control (an unknown route, a known one with another method, a media
+  // route without an id) answers in the API's own error shape, not the sandbox's plain-text 404.
+  app.all("*", (c) => c.json({ error: `No control route for ${c.req.method} ${c.req.path}` }, 404));
 
   return app;
 }

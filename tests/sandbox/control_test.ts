@@ -120,6 +120,24 @@ Deno.test("sent media are served decrypted for the phone page", async () => {
   }
 });
 
+Deno.test("unknown control routes and methods answer a JSON error, like every control error", async () => {
+  // Found by the fuzzer: GET /_control/media/ (no id) got the sandbox's plain-text 404.
+  const sandbox = await startSandbox({ longPollMs: 100 });
+  try {
+    const cases: [string, string][] = [["GET", "/media/"], ["POST", "/state"], ["GET", "/nope"]];
+    for (const [method, path] of cases) {
+      const res = await fetch(`${sandbox.controlUrl}${path}`, { method });
+      assert.equal(res.status, 404);
+      assert.equal(res.headers.get("content-type"), "application/json");
+      assert.deepEqual(await res.json(), {
+        error: `No control route for ${method} /_control${path}`,
+      });
+    }
+  } finally {
+    await sandbox.close();
+  }
+});
+
 Deno.test("the phone page is served with its login list, chat view and composer", async () => {
   const sandbox = await startSandbox();
   try {
