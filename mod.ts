@@ -51,6 +51,7 @@
 // The client.
 export {
   Consumer,
+  type Contact,
   type DispatchOptions,
   type ErrorHandler,
   type LoginOptions,

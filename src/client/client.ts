@@ -9,6 +9,7 @@
 import type { BotInfo, Message, SendResult, UploadedMedia, UploadMediaType } from "../models.ts";
 import { ClientContext } from "./client_context.ts";
 import { Consumer } from "./consumer.ts";
+import { contextStatus } from "./context_state.ts";
 import { validateSessionName } from "./data_dir.ts";
 import { Dispatcher } from "./dispatcher.ts";
 import { LoginError } from "./errors.ts";
@@ -18,6 +19,7 @@ import { Poller } from "./poller.ts";
 import { Sender } from "./sender.ts";
 import { isUsable, SessionRegistry, type SessionState } from "./session_registry.ts";
 import type {
+  Contact,
   DispatchOptions,
   ErrorHandler,
   LoginOptions,
@@ -29,6 +31,7 @@ import type {
 } from "./types.ts";
 
 export type {
+  Contact,
   DispatchOptions,
   ErrorHandler,
   LoginOptions,
@@ -51,11 +54,13 @@ const DEFAULT_RECV_TIMEOUT_S = 35;
 export class Session {
   readonly #client: WeiLink;
   readonly #state: SessionState;
+  readonly #contacts: () => Contact[];
 
   /** @internal Created by the client. */
-  constructor(client: WeiLink, state: SessionState) {
+  constructor(client: WeiLink, state: SessionState, contacts: () => Contact[]) {
     this.#client = client;
     this.#state = state;
+    this.#contacts = contacts;
   }
 
   /** Session (folder) name. */
@@ -100,6 +105,15 @@ export class Session {
   /** When the credentials were first saved, if known. */
   get createdAt(): Date | undefined {
     return this.#state.createdAt === undefined ? undefined : new Date(this.#state.createdAt * 1000);
+  }
+
+  /**
+   * The users who wrote to this session's bot, read from its `contexts.json` (so also those seen
+   * by other processes), most recent first: when each last wrote, when the bot last answered,
+   * and whether a reply is possible now.
+   */
+  contacts(): Contact[] {
+    return this.#contacts();
   }
 
   /** Rename the session (moves its folder). */
@@ -223,13 +237,34 @@ export class WeiLink {
   /** Every session by name (iteration order: discovery order, then creation). */
   get sessions(): Record<string, Session> {
     const out: Record<string, Session> = {};
-    for (const s of this.#synced().all()) out[s.name] = new Session(this, s);
+    for (const s of this.#synced().all()) {
+      out[s.name] = new Session(this, s, () => this.#contactsOf(s));
+    }
     return out;
   }
 
   /** Name of the default session. */
   get defaultSessionName(): string {
     return this.#synced().defaultName;
+  }
+
+  #contactsOf(s: SessionState): Contact[] {
+    const contexts = this.#ctx.dir.readContexts(s.name);
+    const nowSec = this.#ctx.now() / 1000;
+    const date = (seconds: number | undefined) => seconds ? new Date(seconds * 1000) : undefined;
+    return Object.entries(contexts)
+      .map(([userId, entry]): Contact => {
+        const status = contextStatus(entry, nowSec);
+        return {
+          userId,
+          lastReceivedAt: date(entry.ts),
+          lastSentAt: date(entry.send_ts),
+          firstSeenAt: date(entry.first_seen),
+          canReply: status.kind === "live" && status.remaining > 0,
+          repliesLeft: status.kind === "live" ? status.remaining : 0,
+        };
+      })
+      .sort((a, b) => (b.lastReceivedAt?.getTime() ?? 0) - (a.lastReceivedAt?.getTime() ?? 0));
   }
 
   #synced(): SessionRegistry {

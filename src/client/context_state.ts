@@ -118,4 +118,3 @@ export function dropToken(contexts: ContextsFile, user: string, token: string): 
   delete entry.ts;
   delete entry.sc;
 }
-

@@ -6,6 +6,7 @@
  */
 
 export {
+  type Contact,
   type DispatchOptions,
   type ErrorHandler,
   type LoginOptions,

@@ -141,6 +141,22 @@ export interface DispatchOptions {
 /** A message handler; async handlers are awaited, so handlers run one message at a time, in order. */
 export type MessageHandler = (message: Message) => void | Promise<void>;
 
+/** A user who wrote to a session's bot, from {@linkcode Session.contacts}. */
+export interface Contact {
+  /** The user's id (`…@im.wechat`). */
+  userId: string;
+  /** When the user last wrote (their newest context token arrived), if known. */
+  lastReceivedAt: Date | undefined;
+  /** When the bot last sent to them successfully, if ever. */
+  lastSentAt: Date | undefined;
+  /** When the user was first seen, if known. */
+  firstSeenAt: Date | undefined;
+  /** Whether a reply is possible now: a context token under 24 h old with replies left. */
+  canReply: boolean;
+  /** Replies left on the current context token (0 when there is none, or it expired). */
+  repliesLeft: number;
+}
+
 /** Called with the error of a failed message handler and the message it failed on. */
 export type ErrorHandler = (error: Error, message: Message) => void;
 

@@ -116,3 +116,31 @@ Deno.test("sessions: -14 pauses only that session and keeps its token, cursor an
     await rig.close();
   }
 });
+
+Deno.test("sessions: contacts list who wrote, when, and whether a reply is possible", async () => {
+  const now = { ms: Date.now() };
+  const rig = await startRig({}, { now: () => now.ms });
+  try {
+    const bot = await rig.login("a", undefined, "owner@im.wechat");
+    assert.deepEqual(rig.wl.sessions["a"]!.contacts(), []);
+    await rig.sandbox.injectMessage({ botId: bot.botId, from: "ann@im.wechat", text: "hi" });
+    await rig.sandbox.injectMessage({ botId: bot.botId, from: "bob@im.wechat", text: "yo" });
+    assert.equal((await rig.wl.recv({ timeout: 2 })).length, 2);
+    await rig.wl.send("ann@im.wechat", "hello ann");
+    const [ann, bob] = ["ann@im.wechat", "bob@im.wechat"].map((u) =>
+      rig.wl.sessions["a"]!.contacts().find((c) => c.userId === u)!
+    );
+    assert.equal(ann!.canReply, true);
+    assert.equal(ann!.repliesLeft, 9);
+    assert.ok(ann!.lastSentAt instanceof Date);
+    assert.ok(ann!.firstSeenAt instanceof Date);
+    assert.equal(bob!.repliesLeft, 10);
+    assert.equal(bob!.lastSentAt, undefined);
+    // A day later the reply window has closed.
+    now.ms += 24 * 3600_000 + 1000;
+    const later = rig.wl.sessions["a"]!.contacts();
+    assert.ok(later.every((c) => !c.canReply && c.repliesLeft === 0));
+  } finally {
+    await rig.close();
+  }
+});
