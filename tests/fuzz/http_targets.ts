@@ -184,7 +184,13 @@ export const restTarget: Target<RestInput, HttpEnv> = {
   generate(rng) {
     const call = toolCall(rng);
     const tool = rng.chance(0.95) ? call.tool : rng.pick(BAD_TOOL_NAMES);
-    const args = boundWait(tool, call.args ?? obj([]));
+    let args = boundWait(tool, call.args ?? obj([]));
+    // Logging the serving session out once teaches all there is to learn; doing it every few
+    // dozen cases would leave the server logged out for most of the run. Most logouts name
+    // another session.
+    if (tool === "logout" && isTreeObject(args) && !args.session_name && rng.chance(0.85)) {
+      args = obj([...Object.entries(args), ["session_name", "work"]]);
+    }
     const r = rng.float();
     const body: RestInput["body"] = r < 0.86
       ? {
@@ -269,6 +275,9 @@ export const restTarget: Target<RestInput, HttpEnv> = {
   },
 };
 
+/** When the REST target last asked for a re-login of the server's default session. */
+const restState = { reloginAt: 0 };
+
 /** Keeps the OpenAPI server's client logged in and its user's reply quota fresh. */
 export async function maintainRestServer(env: HttpEnv): Promise<void> {
   const post = async (url: string, body: unknown) =>
@@ -288,9 +297,10 @@ export async function maintainRestServer(env: HttpEnv): Promise<void> {
     );
   let current = await defaultSession();
   const control = `${env.serverSandboxUrl}/_control`;
-  if (!current?.connected) {
-    // A fuzzed logout (or rename) left no logged-in default session: log it in again, playing
-    // the phone through the sandbox.
+  // A fuzzed logout (or rename) left no logged-in default session: log it in again, playing the
+  // phone through the sandbox, and wait for the client's next QR poll (about 1 s) to see it.
+  if (!current?.connected && Date.now() - restState.reloginAt > 3_000) {
+    restState.reloginAt = Date.now();
     await post(`${env.openapiUrl}/tools/login`, {
       session_name: current?.name ?? "default",
       force: true,
@@ -301,7 +311,7 @@ export async function maintainRestServer(env: HttpEnv): Promise<void> {
     };
     const newest = state.pendingLogins.at(-1);
     if (newest) await post(`${control}/confirm`, { qrcode: newest.qrcode, userId: env.vars.USER });
-    for (let i = 0; i < 20 && !current?.connected; i++) {
+    for (let i = 0; i < 15 && !current?.connected; i++) {
       await new Promise((resolve) => setTimeout(resolve, 100));
       current = await defaultSession();
     }
@@ -426,10 +436,11 @@ const CONTROL_OPTIONS: MutateOptions = { keys: CONTROL_KEYS, longMax: 20_000, ma
 /** State the control target keeps between cases: the tokens of bots it saw confirmed. */
 const controlState = { tokens: [] as string[], needLogin: false };
 
-/** Forgets the control target's state (a new server host was started). */
-export function resetControlState(): void {
+/** Forgets the HTTP targets' state (a new server host was started). */
+export function resetHttpState(): void {
   controlState.tokens = [];
   controlState.needLogin = false;
+  restState.reloginAt = 0;
 }
 
 async function controlPost(env: HttpEnv, route: string, body: unknown): Promise<Answer> {

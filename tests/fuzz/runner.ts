@@ -28,7 +28,7 @@ import {
   controlTarget,
   HTTP_TARGETS,
   maintainRestServer,
-  resetControlState,
+  resetHttpState,
   restTarget,
 } from "./http_targets.ts";
 
@@ -307,7 +307,7 @@ class ServerHost {
     this.#worker = worker;
     const dir = `${this.#root}/host_${this.#generation++}`;
     await Deno.mkdir(dir, { recursive: true });
-    resetControlState();
+    resetHttpState();
     return await new Promise<HttpEnv>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error("The server host did not start")), 60_000);
       worker.onmessage = (e) => {
@@ -377,7 +377,7 @@ async function runHttpTargets(
         : [0, counts.get(target.name)!];
       const shrunk = new Set<string>();
       for (let index = from; index < to; index++) {
-        if (target === restTarget && index % 10 === 0) {
+        if (target === restTarget && index % 5 === 0) {
           await maintainRestServer(env).catch(() => {});
         }
         const input = target.generate(caseRng(options.seed, target.name, index));

@@ -502,7 +502,11 @@ export const wireTarget: Target<WireInput, LocalEnv> = {
     return Promise.resolve();
   },
   describe: (input) =>
-    `${input.batch ? "getupdates body" : "message"}: ${printable(docText(input.doc))}`,
+    `${
+      input.batch && isTreeObject(input.doc.tree) && "msgs" in input.doc.tree
+        ? "getupdates body"
+        : "message"
+    }: ${printable(docText(input.doc))}`,
   shrinkable: () => ({ edit: [["doc", "tree"], ["doc", "edits"]] }),
 };
 
