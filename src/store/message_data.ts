@@ -303,7 +303,8 @@ function readContent(d: Json, out: Content): void {
 
 function readRef(d: Json): RefMessage {
   const init: RefMessageInit = {
-    msgType: num(d.msg_type) || MessageType.TEXT,
+    // Absent reads as TEXT, as the original reads it; a stored 0 (NONE) stays 0.
+    msgType: d.msg_type === undefined ? MessageType.TEXT : num(d.msg_type),
     title: str(d.title),
   };
   const svrId = optionalId(d.svr_id);

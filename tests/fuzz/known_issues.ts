@@ -23,17 +23,7 @@ export interface KnownIssue {
 }
 
 /** The open issues. */
-export const KNOWN_ISSUES: readonly KnownIssue[] = [
-  {
-    target: "wire",
-    signature:
-      /^oracle:OracleError:the stored message reads back differently at \$\.ref_msg\.msg_type$/,
-    file: "src/store/message_data.ts",
-    summary: "a quote whose item has type 0 (NONE, or no type at all) reads back from the store " +
-      "as TEXT: the reader's `num(d.msg_type) || MessageType.TEXT` treats 0 as absent " +
-      '(minimal input: {"message_id":0,"item_list":[{"ref_msg":{"message_item":{}}}]})',
-  },
-];
+export const KNOWN_ISSUES: readonly KnownIssue[] = [];
 
 /** The known issue a failure is an instance of, if any. */
 export function knownIssueOf(failure: Failure): KnownIssue | undefined {

@@ -151,6 +151,30 @@ Deno.test("store: every item, media reference and quote survives a round trip", 
   assert.equal(back.msgType, MessageType.IMAGE);
 });
 
+Deno.test("store: a quote of type 0 reads back as 0; a quote stored without a type reads as TEXT", async () => {
+  await using tmp = await tempStoreDir();
+  const store = tmp.open();
+  const quoted = Message.fromWire({
+    message_id: "41",
+    from_user_id: "alice@im.wechat",
+    item_list: [{ type: 1, text_item: { text: "re" }, ref_msg: { message_item: {} } }],
+  }, "bot1@im.bot");
+  assert.equal(quoted.refMsg?.msgType, 0);
+  store.store([quoted]);
+  assert.equal(store.getById("41")?.refMsg?.msgType, 0);
+
+  // A row as the Python original may hold it: a quote with no msg_type at all.
+  const db = new DatabaseSync(tmp.path);
+  const row = db.prepare("SELECT data FROM messages WHERE message_id = 41").get();
+  const data = JSON.parse(String(row?.data));
+  const quote = data.ref_msg ?? data.items?.[0]?.ref_msg;
+  assert.ok(quote, "the stored document holds the quote");
+  delete quote.msg_type;
+  db.prepare("UPDATE messages SET data = ? WHERE message_id = 41").run(JSON.stringify(data));
+  db.close();
+  assert.equal(store.getById("41")?.refMsg?.msgType, MessageType.TEXT);
+});
+
 Deno.test("store: a single-item message is stored compactly and rebuilt whole", async () => {
   await using tmp = await tempStoreDir();
   const store = tmp.open();
