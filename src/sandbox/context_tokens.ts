@@ -10,7 +10,7 @@
  * @module
  */
 
-import { opaqueToken } from "./wire_json.ts";
+import { contextToken } from "./wire_json.ts";
 
 /** What the sandbox knows about one issued token. */
 export interface TokenState {
@@ -49,7 +49,7 @@ export class ContextTokens {
 
   /** Issues a fresh token for a new inbound message of `user`. */
   issue(user: string, now: number): string {
-    const token = opaqueToken();
+    const token = contextToken();
     this.#byToken.set(token, { user, issuedAt: now, sent: 0, stale: false });
     let entry = this.#byUser.get(user);
     if (!entry) {

@@ -48,6 +48,8 @@ import {
 /** Resolved options of the core. */
 export interface CoreOptions {
   longPollMs: number;
+  /** Most messages per `getupdates` answer. */
+  updatesBatch: number;
   windowMs: number;
   quota: number;
   qrTtlMs: number;
@@ -65,7 +67,6 @@ export type { WireBody } from "./wire_json.ts";
 export const TEXT_LIMIT_BYTES = 16384;
 
 /** Messages returned by one `getupdates` at most. */
-const UPDATES_BATCH = 100;
 
 /** Violations (and, separately, notes) kept at most; older ones are dropped first. */
 const VIOLATION_CAP = 5000;
@@ -625,7 +626,7 @@ export class SandboxCore {
       const expired = this.expiredBody(bot);
       if (expired) return expired;
       const start = firstAfter(bot.inbound, after);
-      const msgs = bot.inbound.slice(start, start + UPDATES_BATCH);
+      const msgs = bot.inbound.slice(start, start + this.options.updatesBatch);
       const left = deadline - Date.now();
       if (msgs.length > 0 || left <= 0 || held.aborted) {
         const last = msgs.at(-1)?.seq ?? after;

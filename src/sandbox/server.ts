@@ -33,6 +33,17 @@ function positive(name: string, value: number | undefined, fallback: number): nu
   return value;
 }
 
+/** `updatesBatch`: a whole number of messages, at least 1. */
+function batchSize(value: number | undefined): number {
+  if (value === undefined) return 100;
+  if (!Number.isInteger(value) || value < 1) {
+    throw new RangeError(
+      `Cannot start sandbox: updatesBatch must be a whole number >= 1, got ${value}`,
+    );
+  }
+  return value;
+}
+
 /** The path of a request URL (before any repair), without the query. */
 function rawPath(url: string): string {
   const start = url.indexOf("/", url.indexOf("://") + 3);
@@ -96,6 +107,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const connectionFaults = options.connectionFaults ?? false;
   const core = new SandboxCore({
     longPollMs: positive("longPollMs", options.longPollMs, 35_000),
+    updatesBatch: batchSize(options.updatesBatch),
     windowMs: positive("windowMs", options.windowMs, DAY_MS),
     quota: positive("quota", options.quota, 10),
     qrTtlMs: positive("qrTtlMs", options.qrTtlMs, 5 * 60_000),

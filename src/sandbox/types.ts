@@ -21,6 +21,11 @@ export interface SandboxOptions {
    */
   longPollMs?: number;
   /**
+   * Most messages one `getupdates` answer carries; default 100. `1` makes every message cost a
+   * poll of its own (benches of a client's per-call cost).
+   */
+  updatesBatch?: number;
+  /**
    * How long each context token stays valid, counted from its own message (spec §6.4). Default
    * 24 h. A newer message of the same user does not shorten it.
    */

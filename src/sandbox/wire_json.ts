@@ -80,3 +80,11 @@ export function fromBase64Text(text: string): Uint8Array {
 export function opaqueToken(): string {
   return base64(randomBytes(23));
 }
+
+/**
+ * A fresh `context_token`: 85 characters of base64, the length of real ones, so that clients and
+ * benches handle (and store, and write to `contexts.json`) tokens of a realistic size.
+ */
+export function contextToken(): string {
+  return base64(randomBytes(64)).slice(0, 85);
+}

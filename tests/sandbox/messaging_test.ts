@@ -351,3 +351,28 @@ Deno.test("getconfig issues a per-user typing ticket that sendtyping validates",
     await sandbox.close();
   }
 });
+
+Deno.test("getupdates answers at most updatesBatch messages; context tokens have a real token's length", async () => {
+  const sandbox = await startSandbox({ longPollMs: 200, updatesBatch: 3 });
+  try {
+    const bot = await login(sandbox);
+    const tokens: string[] = [];
+    for (let i = 0; i < 7; i++) {
+      tokens.push((await sandbox.injectMessage({ text: `m${i}` })).contextToken);
+    }
+    const sizes: number[] = [];
+    let cursor = "";
+    for (let i = 0; i < 3; i++) {
+      const r = await poll(sandbox, bot.token, cursor);
+      sizes.push(r.msgs.length);
+      cursor = r.cursor;
+    }
+    assert.deepEqual(sizes, [3, 3, 1]);
+    for (const t of tokens) assert.equal(t.length, 85);
+    assert.equal(new Set(tokens).size, 7);
+    await assert.rejects(startSandbox({ updatesBatch: 0 }), RangeError);
+    await assert.rejects(startSandbox({ updatesBatch: 1.5 }), RangeError);
+  } finally {
+    await sandbox.close();
+  }
+});
