@@ -221,6 +221,27 @@ Deno.test("bodies over the limit get 413 without being read", async () => {
   }
 });
 
+Deno.test("a client still sending a body far over the limit receives its 413", async () => {
+  // Found by the fuzzer: the server answered 413 and closed the connection at once, and a fetch
+  // still sending its 8 MiB body saw "error reading a body from connection" instead.
+  await using env = await startEnv();
+  const rest = await serveOpenApi({ ...serverOptions(env), port: 0 });
+  try {
+    const body = `{"text":"${"a".repeat(8 * 1024 * 1024)}"}`;
+    for (let i = 0; i < 5; i++) {
+      const res = await fetch(`${rest.url}/tools/sessions`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body,
+      });
+      assert.equal(res.status, 413);
+      assert.match((await res.json()).error, /^Request body too large/);
+    }
+  } finally {
+    await rest.close();
+  }
+});
+
 /**
  * POST a chunked JSON body of up to `total` bytes over a raw connection, stopping as soon as the
  * server answers. Returns the status and how many body bytes were sent by then.
