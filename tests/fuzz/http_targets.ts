@@ -153,6 +153,16 @@ const BAD_TOOL_NAMES: readonly string[] = [
   "%ZZ",
 ];
 
+/**
+ * 1–64 random bytes, the first one not ASCII: never empty or white space, which the server reads
+ * as no arguments at all (the "empty" body kind covers that).
+ */
+function junkBytes(rng: Rng): Uint8Array {
+  const bytes = rng.bytes(rng.range(1, 64));
+  bytes[0] = bytes[0]! | 0x80;
+  return bytes;
+}
+
 /** Tools whose answer waits for `timeout` seconds: their waits are kept short. */
 const WAITING_TOOLS = new Set(["recv", "login"]);
 
@@ -207,7 +217,7 @@ export const restTarget: Target<RestInput, HttpEnv> = {
       : r < 0.96
       ? {
         kind: "bytes",
-        bytes: rng.chance(0.5) ? rng.bytes(rng.int(64)) : Uint8Array.of(0xff, 0xfe, 0x7b, 0x7d),
+        bytes: rng.chance(0.5) ? junkBytes(rng) : Uint8Array.of(0xff, 0xfe, 0x7b, 0x7d),
       }
       : { kind: "huge", size: 1024 * 1024 + rng.range(-64, 64) };
     const contentType = rng.chance(0.7) ? "application/json" : rng.pick(CONTENT_TYPES);
