@@ -18,7 +18,7 @@
  */
 
 import type { Logger } from "./logger.ts";
-import { joinPath } from "./paths.ts";
+import { joinPath, requirePermission } from "./paths.ts";
 
 export { envGet, joinPath, resolveBasePath } from "./paths.ts";
 
@@ -211,7 +211,14 @@ export class DataDir {
   /** Paths currently known to be corrupt, so each problem is reported once, not per poll. */
   #reported = new Set<string>();
 
+  /**
+   * Opens the data directory at `basePath` (nothing is created yet).
+   *
+   * @throws {WeiLinkError} When Deno does not grant reading it (`--allow-read`).
+   */
   constructor(basePath: string, logger: Logger) {
+    // The first touch: without read access every later step would fail with a raw NotCapable.
+    requirePermission({ name: "read", path: basePath }, "the data directory");
     this.basePath = basePath;
     this.#logger = logger;
   }

@@ -8,6 +8,46 @@
 
 import { WeiLinkError } from "../weilink_error.ts";
 
+/**
+ * How WeiLink says that Deno did not grant it a permission, everywhere (the SDK and the CLI):
+ * which flag, for what, and the flag to add, e.g. `WeiLink needs --allow-read for "/home/me/.weilink"
+ * (the data directory): run again with --allow-read=/home/me/.weilink`.
+ *
+ * @param flag The Deno flag, e.g. `--allow-read`.
+ * @param target The path, variable or host the flag must cover, as Deno names it.
+ * @param purpose What WeiLink wanted it for, when known.
+ * @param grant What to suggest after `flag=` (default `target`), e.g. a list of variables.
+ */
+export function permissionMessage(
+  flag: string,
+  target: string,
+  purpose?: string,
+  grant: string = target,
+): string {
+  const value = grant.includes(" ") ? `"${grant}"` : grant;
+  return `WeiLink needs ${flag} for "${target}"${purpose ? ` (${purpose})` : ""}: ` +
+    `run again with ${flag}=${value}`;
+}
+
+/**
+ * Throws a {@linkcode WeiLinkError} naming the missing flag unless Deno grants `descriptor`.
+ * Where Deno would ask (a terminal, no flag given) it asks now; elsewhere the answer is "no"
+ * at once, so the first touch of the data directory fails with this message instead of a raw
+ * `NotCapable` from deep inside the client.
+ */
+export function requirePermission(
+  descriptor: Deno.ReadPermissionDescriptor | Deno.WritePermissionDescriptor,
+  purpose: string,
+): void {
+  let state = Deno.permissions.querySync(descriptor).state;
+  if (state === "prompt") state = Deno.permissions.requestSync(descriptor).state;
+  if (state !== "granted") {
+    throw new WeiLinkError(
+      permissionMessage(`--allow-${descriptor.name}`, String(descriptor.path ?? ""), purpose),
+    );
+  }
+}
+
 /** Read an environment variable, treating a missing permission as "unset". */
 export function envGet(name: string): string | undefined {
   try {
@@ -43,6 +83,13 @@ export function resolveBasePath(basePath?: string): string {
   if (!path) {
     const home = homeDirectory();
     if (!home) {
+      // Unset and unreadable look the same through envGet: say which one it is.
+      if (Deno.permissions.querySync({ name: "env", variable: "HOME" }).state !== "granted") {
+        throw new WeiLinkError(
+          'WeiLink needs --allow-env for "WEILINK_HOME" and "HOME" (to find the data directory): ' +
+            'run again with --allow-env=WEILINK_HOME,HOME, or set "basePath"',
+        );
+      }
       throw new WeiLinkError(
         'Cannot locate the data directory: set "basePath", WEILINK_HOME or HOME',
       );
