@@ -8,8 +8,9 @@
 import { WeiLinkError } from "../weilink_error.ts";
 
 import type { Command, CommonFlagName, FlagSpec } from "./command.ts";
+import { program } from "./invocation.ts";
 
-/** Name the help text and error hints use for the program. */
+/** The program's name, as `--version` prints it. */
 export const PROGRAM = "weilink";
 
 /** A mistake in how the command was invoked; reported with exit code 2. */
@@ -74,6 +75,6 @@ export function reportUsageError(
 ): number {
   output.error(error.message);
   const path = error.commandPath ?? commandPath;
-  output.stderr(`Run '${PROGRAM}${path ? ` ${path}` : ""} --help' for usage.\n`);
+  output.stderr(`Run '${program()}${path ? ` ${path}` : ""} --help' for usage.\n`);
   return 2;
 }

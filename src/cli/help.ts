@@ -8,6 +8,8 @@
 import type { Command, FlagSpec } from "./command.ts";
 import { COMMANDS } from "./command_table.ts";
 import { flagsOf, PROGRAM, UsageError } from "./flags.ts";
+import { program } from "./invocation.ts";
+import { didYouMean } from "./suggest.ts";
 
 const GROUP_TITLES: Record<Command["group"], string> = {
   bot: "bot commands",
@@ -25,12 +27,19 @@ function flagLabel(name: string, spec: FlagSpec): string {
   return spec.short ? `-${spec.short}, ${long}` : `    ${long}`;
 }
 
-/** The text of `weilink --help`. */
-export function globalHelp(commands: readonly Command[], version: string): string {
+/**
+ * The text of `weilink --help`; `prog` is the command as the user started it (see
+ * `invocation.ts`), so every line can be typed as shown.
+ */
+export function globalHelp(
+  commands: readonly Command[],
+  version: string,
+  prog: string = program(),
+): string {
   const lines = [
     `WeiLink ${version} — command line for the WeChat iLink Bot protocol.`,
     "",
-    `Usage: ${PROGRAM} <command> [arguments] [options]`,
+    `Usage: ${prog} <command> [arguments] [options]`,
   ];
   for (const group of Object.keys(GROUP_TITLES) as Command["group"][]) {
     const members = commands.filter((c) => c.group === group);
@@ -50,22 +59,26 @@ export function globalHelp(commands: readonly Command[], version: string): strin
     "WEILINK_CDN_BASE_URL, WEILINK_LOG_LEVEL, WEILINK_MCP_TOKEN.",
     "Exit status: 0 success, 1 failure, 2 usage error.",
     "",
-    `Try '${PROGRAM} demo' to chat with an echo bot on the embedded sandbox, no WeChat account needed.`,
+    `Try '${prog} demo' to chat with an echo bot on the embedded sandbox, no WeChat account needed.`,
   );
   return lines.join("\n") + "\n";
 }
 
-function usageLine(command: Command, path: string): string {
-  const parts = [PROGRAM, path];
+function usageLine(command: Command, path: string, prog: string): string {
+  const parts = [prog, path];
   if (command.subcommands?.length) parts.push("[COMMAND]");
   for (const p of command.positionals ?? []) parts.push(p.optional ? `[${p.name}]` : p.name);
   parts.push("[options]");
   return parts.join(" ");
 }
 
-/** The text of `weilink <command> --help`. */
-export function commandHelp(command: Command, path: string): string {
-  const lines = [`Usage: ${usageLine(command, path)}`, "", command.description ?? command.summary];
+/** The text of `weilink <command> --help` (`prog` as in {@linkcode globalHelp}). */
+export function commandHelp(command: Command, path: string, prog: string = program()): string {
+  const lines = [
+    `Usage: ${usageLine(command, path, prog)}`,
+    "",
+    command.description ?? command.summary,
+  ];
   if (command.subcommands?.length) {
     lines.push(
       "",
@@ -90,7 +103,7 @@ export function commandHelp(command: Command, path: string): string {
     ...table(flags.map(([name, spec]) => [flagLabel(name, spec), spec.description])),
   );
   if (command.examples?.length) {
-    lines.push("", "examples:", ...command.examples.map((e) => `  ${PROGRAM} ${e}`));
+    lines.push("", "examples:", ...command.examples.map((e) => `  ${prog} ${e}`));
   }
   return lines.join("\n") + "\n";
 }
@@ -100,17 +113,21 @@ export function helpFor(
   words: readonly string[],
   version: string,
   table: readonly Command[] = COMMANDS,
+  prog: string = program(),
 ): string {
   let commands = table;
   let found: Command | undefined;
   const path: string[] = [];
   for (const word of words) {
     found = commands.find((c) => c.name === word);
-    if (!found) throw new UsageError(`Unknown command '${[...path, word].join(" ")}'`);
+    if (!found) {
+      const hint = didYouMean(word, commands.map((c) => c.name));
+      throw new UsageError(`Unknown command '${[...path, word].join(" ")}'${hint}`);
+    }
     path.push(word);
     commands = found.subcommands ?? [];
   }
-  return found ? commandHelp(found, path.join(" ")) : globalHelp(table, version);
+  return found ? commandHelp(found, path.join(" "), prog) : globalHelp(table, version, prog);
 }
 
 /** What `--version` prints. */

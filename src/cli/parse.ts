@@ -10,6 +10,7 @@ import { parseArgs } from "node:util";
 import type { Command, CommonOptions, FlagSpec } from "./command.ts";
 import { parseLogLevel } from "../client/logger.ts";
 import { flagsOf, UsageError } from "./flags.ts";
+import { didYouMean } from "./suggest.ts";
 
 type ParseArgsOptions = Record<string, { type: "string" | "boolean"; short?: string }>;
 
@@ -79,7 +80,7 @@ export function parseCommandArgs(
       allowPositionals: true,
     });
   } catch (error) {
-    throw new UsageError(describeParseError(error), commandPath);
+    throw new UsageError(describeParseError(error, flagsOf(command)), commandPath);
   }
   const specs = command.positionals ?? [];
   const required = specs.filter((p) => !p.optional).length;
@@ -97,12 +98,18 @@ export function parseCommandArgs(
   return { values: parsed.values as ParsedArgs["values"], positionals: parsed.positionals };
 }
 
-function describeParseError(error: unknown): string {
+function describeParseError(error: unknown, flags: Record<string, FlagSpec>): string {
   if (!(error instanceof Error)) return String(error);
   const code = (error as { code?: string }).code;
   if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") {
     const match = /Unknown option '([^']+)'/.exec(error.message);
-    if (match) return `Unknown option '${match[1]}'`;
+    if (match) {
+      const option = match[1] as string;
+      const hint = option.startsWith("--")
+        ? didYouMean(option, Object.keys(flags).map((name) => `--${name}`))
+        : "";
+      return `Unknown option '${option}'${hint}`;
+    }
   }
   // node:util messages are accurate but span several lines; the first one says it.
   return (error.message.split("\n")[0] ?? error.message).replace(/\.$/, "");

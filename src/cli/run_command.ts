@@ -10,6 +10,7 @@ import { COMMANDS } from "./command_table.ts";
 import { COMMON_FLAGS, flagsOf, reportUsageError, UsageError } from "./flags.ts";
 import { commandHelp, globalHelp, helpFor, versionText } from "./help.ts";
 import { Output, writeAllSync } from "./output.ts";
+import { didYouMean } from "./suggest.ts";
 import { routeConsoleToStderr } from "../client/logger.ts";
 import {
   firstPositionalIndex,
@@ -35,7 +36,11 @@ function resolveCommand(
 ): { command: Command; path: string; rest: string[] } {
   const name = args[index] as string;
   let command = COMMANDS.find((c) => c.name === name);
-  if (!command) throw new UsageError(`Unknown command '${name}'`);
+  if (!command) {
+    throw new UsageError(
+      `Unknown command '${name}'${didYouMean(name, COMMANDS.map((c) => c.name))}`,
+    );
+  }
   let path = command.name;
   let rest = [...args.slice(0, index), ...args.slice(index + 1)];
   while (command.subcommands?.length) {
@@ -44,7 +49,12 @@ function resolveCommand(
     const sub: Command | undefined = command.subcommands.find((s) => s.name === rest[subIndex]);
     if (!sub) {
       if (command.positionals?.length) break;
-      throw new UsageError(`Unknown command '${path} ${rest[subIndex]}'`, path);
+      const typed = rest[subIndex] as string;
+      const hint = didYouMean(
+        `${path} ${typed}`,
+        command.subcommands.map((s) => `${path} ${s.name}`),
+      );
+      throw new UsageError(`Unknown command '${path} ${typed}'${hint}`, path);
     }
     command = sub;
     path = `${path} ${sub.name}`;

@@ -17,7 +17,8 @@ function md5(data: Uint8Array): string {
 function assertUsageError(result: CliResult, pattern: RegExp): void {
   assert.equal(result.code, 2, `expected exit 2, got ${result.code}: ${result.stderr}`);
   assert.match(result.stderr, pattern);
-  assert.match(result.stderr, /Run 'weilink .*--help' for usage/);
+  // The hint names the program as the test started it (`deno run -A cli.ts`).
+  assert.match(result.stderr, /Run 'deno run -A \S*cli\.ts .*--help' for usage/);
 }
 
 Deno.test("help, version and usage errors", async () => {

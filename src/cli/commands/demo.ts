@@ -11,6 +11,7 @@
 import type { CommandContext } from "../command.ts";
 import { parsePort, parseSeconds } from "../flag_values.ts";
 import { clientOptions } from "../open_client.ts";
+import { program } from "../invocation.ts";
 import { sandboxUrls, untilAborted } from "./sandbox.ts";
 
 /** The WeChat user the demo logs in as; the phone page plays this user. */
@@ -68,6 +69,8 @@ export async function runDemo(ctx: CommandContext): Promise<number> {
     const [bot] = await Promise.all([login, sandbox.confirmLogin({ userId: DEMO_USER })]);
     attachEchoBot(client);
     const running = client.runBackground();
+    // The command the user has: an installed `weilink`, or `deno run -A cli.ts` in a clone.
+    const prog = program();
 
     out.result(
       { ...sandboxUrls(sandbox), bot_id: bot.botId, user_id: bot.userId, data_dir: basePath },
@@ -80,11 +83,13 @@ export async function runDemo(ctx: CommandContext): Promise<number> {
         `  You (phone):   ${bot.userId}`,
         `  Data folder:   ${basePath}${tempDir ? " (temporary)" : ""}`,
         "",
-        "Try the CLI against it from another terminal:",
+        "Try the CLI against it from another terminal. A bot can only answer: write",
+        "something on the phone page first, then send.",
         `  export WEILINK_HOME=${basePath}`,
         `  export WEILINK_BASE_URL=${sandbox.baseUrl}`,
         `  export WEILINK_CDN_BASE_URL=${sandbox.cdnBaseUrl}`,
-        `  weilink history; weilink send ${bot.userId} --text "hello from the CLI"`,
+        `  ${prog} history`,
+        `  ${prog} send ${bot.userId} --text "hello from the CLI"`,
         "",
         exitAfterSeconds === undefined
           ? "Press Ctrl-C to stop."
