@@ -25,11 +25,16 @@ export function clientOptions(common: CommonOptions, messageStore = true): WeiLi
 export async function withClient<T>(
   common: CommonOptions,
   body: (client: WeiLink) => Promise<T>,
-  options: { messageStore?: boolean; fetch?: typeof fetch } = {},
+  options: {
+    messageStore?: boolean;
+    fetch?: typeof fetch;
+    onEvent?: WeiLinkOptions["onEvent"];
+  } = {},
 ): Promise<T> {
   const client = new WeiLink({
     ...clientOptions(common, options.messageStore ?? true),
     ...(options.fetch ? { fetch: options.fetch } : {}),
+    ...(options.onEvent ? { onEvent: options.onEvent } : {}),
   });
   try {
     return await body(client);

@@ -10,6 +10,8 @@ import { COMMANDS } from "./command_table.ts";
 import { COMMON_FLAGS, flagsOf, reportUsageError, UsageError } from "./flags.ts";
 import { commandHelp, globalHelp, helpFor, versionText } from "./help.ts";
 import { Output, writeAllSync } from "./output.ts";
+import { dataDirectoryOf, describeFailure } from "./cli_errors.ts";
+import { program } from "./invocation.ts";
 import { didYouMean } from "./suggest.ts";
 import { routeConsoleToStderr } from "../client/logger.ts";
 import {
@@ -89,6 +91,7 @@ export async function runCommandLine(args: readonly string[], version: string): 
   const jsonRequested = args.includes("--json");
   let output = new Output({ json: jsonRequested });
   let commandPath: string | undefined;
+  let dataDir: string | undefined;
   try {
     const positionalIndex = firstPositionalIndex(args, TOP_LEVEL_FLAGS);
     const beforeCommand = positionalIndex < 0 ? args : args.slice(0, positionalIndex);
@@ -116,6 +119,7 @@ export async function runCommandLine(args: readonly string[], version: string): 
     }
     const parsed = parseCommandArgs(command, path, rest);
     const common = resolveCommonOptions(parsed.values, path);
+    dataDir = dataDirectoryOf(common.basePath);
     output = new Output({ json: common.json, quiet: common.quiet, logLevel: common.logLevel });
     // stdout carries results only: library output goes to stderr while the command runs.
     const restoreConsole = routeConsoleToStderr();
@@ -146,7 +150,8 @@ export async function runCommandLine(args: readonly string[], version: string): 
     }
   } catch (error) {
     if (error instanceof UsageError) return reportUsageError(output, error, commandPath);
-    output.error(error instanceof Error ? error.message || error.name : String(error));
+    // The client's errors, and Deno's permission errors, in the words of this command line.
+    output.error(describeFailure(error, program(), dataDir));
     if (error instanceof Error && error.stack) output.log("debug", error.stack);
     return 1;
   }

@@ -9,6 +9,8 @@
 import type { CommandContext } from "../command.ts";
 import { withClient } from "../open_client.ts";
 import { UsageError } from "../flags.ts";
+import { dataDirectoryOf, describeFailure } from "../cli_errors.ts";
+import { program } from "../invocation.ts";
 import { uploadProgressFetch } from "../transfer_progress.ts";
 
 const MEDIA_FLAGS = ["image", "file", "video", "voice"] as const;
@@ -61,6 +63,9 @@ export async function runSend(ctx: CommandContext): Promise<number> {
     uploads.push({ label: `Uploading ${name}`, size: await fileSize(flag, path) });
   }
   const progress = { quiet: out.quiet, write: (t: string) => out.stderr(t) };
+  // Why a send failed, in the CLI's words (which command to run next, which flag is missing).
+  const failure = (error: unknown) =>
+    describeFailure(error, program(), dataDirectoryOf(ctx.common.basePath));
 
   let result;
   try {
@@ -76,7 +81,7 @@ export async function runSend(ctx: CommandContext): Promise<number> {
       }), { fetch: uploadProgressFetch(progress, uploads) });
   } catch (error) {
     // Refused before anything went out (no context token, quota, text too long, not logged in).
-    out.error(`Send failed: ${error instanceof Error ? error.message : String(error)}`, {
+    out.error(`Send failed: ${failure(error)}`, {
       success: false,
       message_ids: [],
       remaining: null,
@@ -85,7 +90,8 @@ export async function runSend(ctx: CommandContext): Promise<number> {
   }
 
   if (!result.success) {
-    out.error(`Send failed: ${result.error ?? "unknown error"}`, {
+    const why = result.cause ? failure(result.cause) : result.error ?? "unknown error";
+    out.error(`Send failed: ${why}`, {
       success: false,
       message_ids: result.messageIds,
       remaining: result.remaining,
