@@ -25,13 +25,27 @@ function childEnv(extra: Record<string, string>): Record<string, string> {
   return { ...env, ...extra };
 }
 
+/** How a CLI child is started. */
+export interface CliOptions {
+  /** Variables added to the parent's environment (its `WEILINK_*` ones are dropped). */
+  env?: Record<string, string>;
+  /** Permission flags for `deno run` (default `["-A"]`). */
+  denoFlags?: readonly string[];
+  /** The program to run (default `cli.ts`). */
+  script?: string;
+  /** Working directory (default the test's). */
+  cwd?: string;
+}
+
+function denoArgs(args: readonly string[], options: CliOptions): string[] {
+  return ["run", ...(options.denoFlags ?? ["-A"]), options.script ?? CLI, ...args];
+}
+
 /** Runs `deno run -A cli.ts ...args` to completion. */
-export async function runCli(
-  args: string[],
-  options: { env?: Record<string, string> } = {},
-): Promise<CliResult> {
+export async function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
   const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", CLI, ...args],
+    args: denoArgs(args, options),
+    ...(options.cwd ? { cwd: options.cwd } : {}),
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
@@ -65,9 +79,10 @@ export class CliChild {
   readonly #stdoutRest: string[] = [];
 
   /** Spawns `deno run -A cli.ts ...args`. */
-  constructor(args: string[], options: { env?: Record<string, string> } = {}) {
+  constructor(args: string[], options: CliOptions = {}) {
     const child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", CLI, ...args],
+      args: denoArgs(args, options),
+      ...(options.cwd ? { cwd: options.cwd } : {}),
       stdin: "null",
       stdout: "piped",
       stderr: "piped",
