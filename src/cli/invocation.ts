@@ -35,8 +35,9 @@ export interface InvocationFacts {
  */
 const INSTALLED_CONFIG = /^(.*)\/\.([^/]+)\/deno\.jsonc?$/;
 
-/** The JSR package this command line is published in. */
+/** Where Deno loads the JSR package from, and how a user names it. */
 const JSR_PREFIX = "https://jsr.io/@weilink/core/";
+const JSR_SPECIFIER = "jsr:@weilink/core";
 
 function readable(descriptor: Deno.PermissionDescriptor): boolean {
   try {
@@ -106,7 +107,11 @@ function shellWord(word: string): string {
 function installedShim(facts: InvocationFacts): { dir: string; name: string } | undefined {
   const args = facts.processArgs;
   if (!args) return undefined;
-  const main = args.indexOf(facts.mainModule);
+  // A shim of the JSR package passes `jsr:@weilink/core/cli`; Deno reports the resolved URL.
+  const fromJsr = facts.mainModule.startsWith(JSR_PREFIX);
+  const isModule = (text: string) =>
+    text === facts.mainModule || (fromJsr && text.startsWith(JSR_SPECIFIER));
+  const main = args.findIndex(isModule);
   // Only the runtime's own options count, not the command's arguments after the module.
   const options = main < 0 ? args : args.slice(0, main);
   let config: string | undefined;
@@ -120,7 +125,9 @@ function installedShim(facts: InvocationFacts): { dir: string; name: string } | 
   const [, dir, name] = match as unknown as [string, string, string];
   // The shim must be there and run this very module: a stray config of that shape is not one.
   const shim = facts.readText(`${dir}/${name}`);
-  if (shim === undefined || !shim.includes(facts.mainModule)) return undefined;
+  const runsThis = shim?.includes(facts.mainModule) ||
+    (fromJsr && shim?.includes(JSR_SPECIFIER));
+  if (!runsThis) return undefined;
   return { dir, name };
 }
 
@@ -141,7 +148,7 @@ export function commandPrefix(facts: InvocationFacts = currentFacts()): string {
   }
   const shim = installedShim(facts);
   if (shim) return asTyped(shim.dir, shim.name, facts);
-  if (facts.mainModule.startsWith(JSR_PREFIX)) return "deno run -A jsr:@weilink/core/cli";
+  if (facts.mainModule.startsWith(JSR_PREFIX)) return `deno run -A ${JSR_SPECIFIER}/cli`;
   let script = facts.mainModule;
   if (script.startsWith("file://")) {
     script = decodeURIComponent(new URL(script).pathname);

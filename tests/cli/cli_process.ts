@@ -35,15 +35,22 @@ export interface CliOptions {
   script?: string;
   /** Working directory (default the test's). */
   cwd?: string;
+  /** An executable to run with `args` instead of `deno run` (an installed `weilink`). */
+  command?: string;
+}
+
+function commandOf(options: CliOptions): string {
+  return options.command ?? Deno.execPath();
 }
 
 function denoArgs(args: readonly string[], options: CliOptions): string[] {
+  if (options.command !== undefined) return [...args];
   return ["run", ...(options.denoFlags ?? ["-A"]), options.script ?? CLI, ...args];
 }
 
 /** Runs `deno run -A cli.ts ...args` to completion. */
 export async function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
-  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+  const { code, stdout, stderr } = await new Deno.Command(commandOf(options), {
     args: denoArgs(args, options),
     ...(options.cwd ? { cwd: options.cwd } : {}),
     stdin: "null",
@@ -80,7 +87,7 @@ export class CliChild {
 
   /** Spawns `deno run -A cli.ts ...args`. */
   constructor(args: string[], options: CliOptions = {}) {
-    const child = new Deno.Command(Deno.execPath(), {
+    const child = new Deno.Command(commandOf(options), {
       args: denoArgs(args, options),
       ...(options.cwd ? { cwd: options.cwd } : {}),
       stdin: "null",

@@ -66,6 +66,21 @@ Deno.test("invocation: a deno install shim is named, or its full path when not o
   );
 });
 
+Deno.test("invocation: a shim of the JSR package is recognised by the name it runs", () => {
+  const root = "/home/me/.deno";
+  const config = `${root}/bin/.weilink/deno.json`;
+  const jsr = {
+    mainModule: "https://jsr.io/@weilink/core/0.1.0/cli.ts",
+    processArgs: ["deno", "run", "--allow-all", "--config", config, "jsr:@weilink/core/cli"],
+    readText: (path: string) =>
+      path === `${root}/bin/weilink`
+        ? `#!/bin/sh\nexec deno run --allow-all --config ${config} 'jsr:@weilink/core/cli' "$@"\n`
+        : undefined,
+  };
+  assert.equal(commandPrefix(facts({ ...jsr, path: `${root}/bin` })), "weilink");
+  assert.equal(commandPrefix(facts({ ...jsr, path: "/usr/bin" })), `${root}/bin/weilink`);
+});
+
 Deno.test("invocation: a config that only looks like a shim's is not taken for one", () => {
   const root = "/home/me/.deno";
   // The shim runs another module: not this program.
