@@ -52,6 +52,8 @@ import { VERSION } from "../version.ts";
 import { AdminAuth } from "./admin_auth.ts";
 import { ADMIN_TOKEN_ENV, resolveAdminToken } from "./admin_token.ts";
 
+export { ADMIN_TOKEN_ENV } from "./admin_token.ts";
+
 /** Options of {@linkcode serveAdmin}. */
 export interface AdminOptions {
   /** Address to listen on (default `127.0.0.1`). Any other address requires a token. */

@@ -195,12 +195,12 @@ function downloadUrl(row) {
 
 function downloadLink(row) {
   if (!row.message_id) return null;
-  return el("a", { className: "download", text: t("chat.download"),
-    attrs: { href: downloadUrl(row), download: "" } });
+  return el("a", { className: "download", attrs: { href: downloadUrl(row), download: "" } },
+    [icon("download"), t("chat.download")]);
 }
 
-function mediaLine(icon, label) {
-  return el("div", { className: "media-line" }, [el("span", { text: icon, attrs: { "aria-hidden": "true" } }), label]);
+function mediaLine(name, label) {
+  return el("div", { className: "media-line" }, [icon(name), el("span", { text: label })]);
 }
 
 function sizeText(bytes) {
@@ -225,7 +225,7 @@ function bubble(row) {
     if (row.message_id) {
       var image = el("img", { attrs: { src: downloadUrl(row), alt: t("type.IMAGE"), loading: "lazy" } });
       image.addEventListener("error", function () {
-        image.replaceWith(mediaLine("🖼", t("type.IMAGE")));
+        image.replaceWith(mediaLine("image", t("type.IMAGE")));
       });
       image.addEventListener("load", function () {
         if (chat && $("chat-body").scrollHeight - $("chat-body").scrollTop - $("chat-body").clientHeight < image.height + 80) {
@@ -234,12 +234,12 @@ function bubble(row) {
       });
       content.push(el("a", { attrs: { href: downloadUrl(row), download: "" } }, [image]));
     } else {
-      content.push(mediaLine("🖼", t("type.IMAGE")));
+      content.push(mediaLine("image", t("type.IMAGE")));
     }
   }
   if (row.voice) {
     var seconds = Math.round((Number(row.voice.playtime) || 0) / 1000);
-    content.push(mediaLine("🎤", t("type.VOICE") + (seconds ? " · " + t("chat.seconds", { n: seconds }) : "")));
+    content.push(mediaLine("voice", t("type.VOICE") + (seconds ? " · " + t("chat.seconds", { n: seconds }) : "")));
     if (row.voice.text) {
       content.push(el("div", { className: "transcript", text: row.voice.text,
         attrs: { title: t("chat.transcript") } }));
@@ -248,11 +248,11 @@ function bubble(row) {
   }
   if (row.file) {
     var size = sizeText(row.file.file_size);
-    content.push(mediaLine("📄", (row.file.file_name || t("type.FILE")) + (size ? " · " + size : "")));
+    content.push(mediaLine("file", (row.file.file_name || t("type.FILE")) + (size ? " · " + size : "")));
     content.push(downloadLink(row));
   }
   if (row.video) {
-    content.push(mediaLine("🎬", t("type.VIDEO")));
+    content.push(mediaLine("video", t("type.VIDEO")));
     content.push(downloadLink(row));
   }
   if (!content.length || (content.length === 1 && row.ref_msg)) {

@@ -115,10 +115,10 @@ ${HEAD}
     </div>
     <div class="composer-row">
       <label class="attach" data-i18n-title="chat.attach">
-        <span aria-hidden="true">📎</span><span class="sr-only" data-i18n="chat.attach">Attach a file</span>
+        <svg class="icon" viewBox="0 0 24 24" width="18" height="18" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round" aria-hidden="true"><path d="M20 11.5l-8 8a5 5 0 01-7-7l8.5-8.5a3.5 3.5 0 015 5L10 17.5a2 2 0 01-3-3L14.5 7"/></svg><span class="sr-only" data-i18n="chat.attach">Attach a file</span>
         <input id="file-input" type="file" hidden>
       </label>
-      <textarea id="chat-text" rows="1" data-i18n-placeholder="chat.placeholder" data-i18n-label="chat.placeholder"></textarea>
+      <textarea id="chat-text" rows="1" data-i18n-placeholder="chat.placeholder" data-i18n-title="chat.keys" data-i18n-label="chat.placeholder"></textarea>
       <button id="chat-send" type="submit" class="primary" data-i18n="chat.send">Send</button>
     </div>
   </form>

@@ -129,7 +129,8 @@ function sessionBlock(s) {
     el("span", { className: "session-name", text: s.name }),
     s.is_default ? el("span", { className: "badge default", text: t("sessions.default") }) : null,
     el("span", { className: "badge " + state[0], text: t(state[1]) }),
-    el("span", { className: "muted", text: t("sessions.user_count", { n: s.user_count }) }),
+    el("span", { className: "muted",
+      text: s.user_count === 1 ? t("sessions.user_count_one") : t("sessions.user_count", { n: s.user_count }) }),
     actions,
     meta.length ? el("div", { className: "session-meta", text: meta.join(" · ") }) : null,
   ]);

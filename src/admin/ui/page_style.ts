@@ -154,10 +154,12 @@ main { max-width: 1100px; margin: 0 auto; padding: 1rem; }
   font-size: .8rem; color: var(--muted); border-left: 3px solid var(--line); padding-left: .45rem;
   margin-bottom: .3rem; white-space: normal;
 }
+.msg.sent a { color: inherit; }
 .msg.sent .quote { color: inherit; opacity: .75; border-color: rgba(0,0,0,.2); }
 .media-line { display: flex; align-items: center; gap: .35rem; }
 .transcript { font-style: italic; margin-top: .25rem; font-size: .9rem; }
-.download { display: inline-block; font-size: .8rem; margin-top: .3rem; }
+.download { display: inline-flex; align-items: center; gap: .25rem; font-size: .8rem; margin-top: .3rem; }
+.icon { flex: none; }
 .meta { font-size: .7rem; color: var(--muted); margin: .1rem .3rem 0; }
 
 .composer { background: var(--surface); border-top: 1px solid var(--line); padding: .5rem .8rem; }

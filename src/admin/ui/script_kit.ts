@@ -89,6 +89,29 @@ function el(tag, props, children) {
   return node;
 }
 
+/** Outline icons (24×24, drawn with the text colour); emoji fonts are not everywhere. */
+var ICONS = {
+  attach: "M20 11.5l-8 8a5 5 0 01-7-7l8.5-8.5a3.5 3.5 0 015 5L10 17.5a2 2 0 01-3-3L14.5 7",
+  file: "M14 3H6.5A1.5 1.5 0 005 4.5v15A1.5 1.5 0 006.5 21h11a1.5 1.5 0 001.5-1.5V8z M14 3v5h5",
+  voice: "M12 3a3 3 0 00-3 3v5a3 3 0 006 0V6a3 3 0 00-3-3z M5.5 11a6.5 6.5 0 0013 0 M12 17.5V21",
+  video: "M3 7h12v10H3z M15 10.5l6-3.5v10l-6-3.5",
+  image: "M3 5h18v14H3z M3 16l5-5 4 4 3-3 6 6 M15 9h.01",
+  download: "M12 4v11 M7.5 10.5L12 15l4.5-4.5 M5 20h14",
+};
+
+function icon(name) {
+  var ns = "http://www.w3.org/2000/svg";
+  var svg = document.createElementNS(ns, "svg");
+  var attrs = { viewBox: "0 0 24 24", width: "16", height: "16", fill: "none", stroke: "currentColor",
+    "stroke-width": "2", "stroke-linecap": "round", "stroke-linejoin": "round", "aria-hidden": "true",
+    "class": "icon" };
+  Object.keys(attrs).forEach(function (key) { svg.setAttribute(key, attrs[key]); });
+  var path = document.createElementNS(ns, "path");
+  path.setAttribute("d", ICONS[name]);
+  svg.appendChild(path);
+  return svg;
+}
+
 function ApiError(status, message) {
   this.status = status;
   this.message = message;
