@@ -503,6 +503,12 @@ export function mutateText(rng: Rng, text: string, opts: MutateOptions, maxRound
   return out;
 }
 
+/**
+ * Largest JSON text a mutation may produce. Widening a deeply nested node multiplies its size;
+ * past a few MiB, what is measured is `JSON.parse` itself (about 0.15 s per MiB of nesting here).
+ */
+export const MAX_DOC_CHARS = 1024 * 1024;
+
 type Operator = (rng: Rng, node: Tree, opts: MutateOptions) => Tree | undefined;
 
 const OPERATORS: readonly [number, Operator][] = [
@@ -586,7 +592,10 @@ const OPERATORS: readonly [number, Operator][] = [
 
 const TOTAL_WEIGHT = OPERATORS.reduce((sum, [w]) => sum + w, 0);
 
-/** Applies 1–`maxRounds` random mutations at random places of `tree`. */
+/**
+ * Applies 1–`maxRounds` random mutations at random places of `tree`. A mutation that would make
+ * the JSON text longer than {@linkcode MAX_DOC_CHARS} is dropped.
+ */
 export function mutateTree(rng: Rng, tree: Tree, opts: MutateOptions, maxRounds = 4): Tree {
   let out = tree;
   const rounds = rng.range(1, maxRounds);
@@ -611,8 +620,8 @@ export function mutateTree(rng: Rng, tree: Tree, opts: MutateOptions, maxRounds 
         break;
       }
     }
-    const replacement = op(rng, node, opts);
-    out = replaceAt(out, path, replacement);
+    const mutated = replaceAt(out, path, op(rng, node, opts));
+    if (jsonText(mutated).length <= MAX_DOC_CHARS) out = mutated;
   }
   return out;
 }
@@ -755,25 +764,13 @@ export function docText(doc: JsonDoc): string {
   return applyEdits(jsonText(doc.tree, doc.rawStrings), doc.edits);
 }
 
-/**
- * Largest document a mutation may produce. Widening a deeply nested node multiplies its size; past
- * a few MiB, what is measured is `JSON.parse` itself (about 0.15 s per MiB of nesting here).
- */
-export const MAX_DOC_CHARS = 1024 * 1024;
-
-/** A mutated document built from `seed`, at most {@linkcode MAX_DOC_CHARS} long. */
+/** A mutated document built from `seed`. */
 export function mutateDoc(rng: Rng, seed: Tree, opts: MutateOptions): JsonDoc {
-  let tree = seed;
-  if (!rng.chance(0.1)) {
-    for (let attempt = 0; attempt < 3; attempt++) {
-      const mutated = mutateTree(rng, seed, opts);
-      if (jsonText(mutated).length <= MAX_DOC_CHARS) {
-        tree = mutated;
-        break;
-      }
-    }
-  }
-  return { tree, rawStrings: rng.chance(0.3), edits: opts.invalidJson ? randomEdits(rng) : [] };
+  return {
+    tree: rng.chance(0.1) ? seed : mutateTree(rng, seed, opts),
+    rawStrings: rng.chance(0.3),
+    edits: opts.invalidJson ? randomEdits(rng) : [],
+  };
 }
 
 /**
