@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { eventually, PNG_BYTES, startAdminEnv } from "./harness.ts";
 import { VERSION } from "../../src/version.ts";
 import { toBase64 } from "../../src/crypto/mod.ts";
+import { LOGIN_LIFETIME_MS, QrLogins } from "../../src/admin/qr_logins.ts";
 
 /** The sandbox's own QR code, from the login link the panel shows. */
 function sandboxQrcode(qrUrl: unknown): string {
@@ -317,6 +318,22 @@ Deno.test({
       assert.match((await badKind.json()).error, /Invalid kind 'sticker'/);
     });
 
+    await t.step("POST /api/send: too long a text is 400, a used-up quota 429", async () => {
+      const long = await json("/api/send", { json: { to: owner, text: "x".repeat(16_385) } });
+      assert.equal(long.status, 400);
+      assert.match(long.body.error, /exceed the limit/);
+      await env.sandbox.injectMessage({ text: "a fresh context" });
+      await eventually(async () =>
+        (await json("/api/messages?text_contains=fresh%20context")).body.total === 1
+      );
+      let last = { status: 200, body: {} as Record<string, unknown> };
+      for (let i = 0; i < 12 && last.status === 200; i++) {
+        last = await json("/api/send", { json: { to: owner, text: `reply ${i}` } });
+      }
+      assert.equal(last.status, 429);
+      assert.match(String(last.body.error), /0 of 10 replies left/);
+    });
+
     await t.step("GET /api/events streams new rows, received and sent", async () => {
       const abort = new AbortController();
       const res = await env.call("/api/events", { signal: abort.signal });
@@ -425,6 +442,42 @@ Deno.test({
       );
     });
 
+    await t.step("the page, its assets and the translations", async () => {
+      const page = await env.call("/");
+      assert.equal(page.status, 200);
+      assert.match(page.headers.get("content-type")!, /^text\/html/);
+      const policy = page.headers.get("content-security-policy")!;
+      assert.match(policy, /script-src 'self'/);
+      assert.match(policy, /frame-ancestors 'none'/);
+      const html = await page.text();
+      assert.match(html, /<script src="\/assets\/admin\.js" defer><\/script>/);
+      assert.match(html, new RegExp(`v${VERSION.replaceAll(".", "\\.")}`));
+      for (
+        const [path, type] of [
+          ["/assets/admin.js", "text/javascript"],
+          ["/assets/login.js", "text/javascript"],
+          ["/assets/admin.css", "text/css"],
+        ]
+      ) {
+        const res = await env.call(path!);
+        assert.equal(res.status, 200, path);
+        assert.match(res.headers.get("content-type")!, new RegExp(`^${type}`));
+        await res.body?.cancel();
+      }
+      // Without a token the sign-in page is not needed.
+      const login = await env.call("/login", { redirect: "manual" });
+      assert.equal(login.status, 303);
+      assert.equal(login.headers.get("location"), "/");
+      await login.body?.cancel();
+      const en = await json("/locales/en.json");
+      const zh = await json("/locales/zh.json");
+      assert.equal(en.body["app.title"], "WeiLink Admin");
+      assert.equal(zh.body["app.title"], "WeiLink 管理面板");
+      assert.deepEqual(Object.keys(zh.body).sort(), Object.keys(en.body).sort());
+      assert.equal((await json("/locales/fr.json")).status, 404);
+      assert.equal((await json("/locales/..%2Fmod.json")).status, 404);
+    });
+
     await t.step("unknown routes are 404 with {error}", async () => {
       assert.deepEqual(await json("/api/nope"), {
         status: 404,
@@ -466,6 +519,14 @@ Deno.test({
       assert.equal(status.body.connected_count, 2);
     });
 
+    await t.step("no QR code from the server is 502", async () => {
+      // Both forms of the request (POST, then the older servers' GET) fail.
+      await env.sandbox.fail("get_bot_qrcode", { kind: "http500", times: 2 });
+      const r = await env.json("/api/sessions/login", { json: { name: "broken" } });
+      assert.equal(r.status, 502);
+      assert.match(String(r.body.error), /^Failed to get a QR code/);
+    });
+
     await t.step("a new login of the same session replaces the pending one", async () => {
       const first = await env.json("/api/sessions/login", { json: { name: "c" } });
       const second = await env.json("/api/sessions/login", { json: { name: "c" } });
@@ -501,5 +562,28 @@ Deno.test({
       }, 20_000);
       assert.match(String(end.error), /expired/);
     });
+  },
+});
+
+Deno.test({
+  name: "admin api: pending logins are dropped, and cancelled, after 5 minutes",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    await using env = await startAdminEnv({ run: false });
+    let now = Date.now();
+    const logins = new QrLogins(env.client, () => now);
+    const login = await logins.start("later");
+    assert.equal(logins.status(login.qrcode)?.status, "waiting");
+    now += LOGIN_LIFETIME_MS - 1;
+    assert.equal(logins.status(login.qrcode)?.status, "waiting");
+    now += 2;
+    assert.equal(logins.status(login.qrcode), undefined);
+    // The client's login was aborted: the code is never confirmed into a session.
+    const qrcode = new URL(login.qrUrl).searchParams.get("qrcode")!;
+    await env.sandbox.confirmLogin({ qrcode }).catch(() => {});
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(env.client.sessions.later, undefined);
+    logins.close();
   },
 });

@@ -395,3 +395,89 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "admin page: expired QR codes are replaced, older messages page in, rename and log out",
+  ignore: CHROMIUM === undefined,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn(t) {
+    await using env = await startAdminEnv({ sandbox: { qrTtlMs: 1500 } });
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage();
+      const errors: string[] = [];
+      page.on("pageerror", (e) => errors.push(e.message));
+      await page.goto(env.url);
+
+      let userId = "";
+      await t.step(
+        "the dialog shows each new code; three expired codes offer a new login",
+        async () => {
+          await page.getByRole("button", { name: "Log in a session" }).click();
+          await page.getByRole("button", { name: "Show QR code" }).click();
+          const first = await page.locator("#qr-link").getAttribute("href");
+          await page.getByText("A new QR code replaced the expired one.").waitFor({
+            timeout: 10_000,
+          });
+          const second = await page.locator("#qr-link").getAttribute("href");
+          assert.notEqual(second, first);
+          await page.getByRole("button", { name: "New QR code" }).waitFor({ timeout: 15_000 });
+          await page.getByText("The QR code expired.").waitFor();
+          await page.getByRole("button", { name: "New QR code" }).click();
+          await page.getByText("Waiting for the scan…").waitFor();
+          const fresh = await page.locator("#qr-link").getAttribute("href");
+          assert.ok(fresh !== first && fresh !== second);
+          const confirmed = await env.sandbox.confirmLogin({
+            qrcode: new URL(fresh!).searchParams.get("qrcode")!,
+          });
+          userId = confirmed.userId;
+          await page.locator("#login-modal").waitFor({ state: "hidden" });
+        },
+      );
+
+      await t.step("a long conversation loads 30 messages, then older ones on demand", async () => {
+        for (let i = 1; i <= 35; i++) await env.sandbox.injectMessage({ text: `message ${i}` });
+        await eventually(async () =>
+          (await env.json(`/api/messages?user_id=${userId}`)).body.total === 35
+        );
+        const row = page.locator(`tr[data-user="${userId}"]`);
+        await row.waitFor({ timeout: 15_000 });
+        await row.getByRole("button", { name: "Open chat" }).click();
+        await page.getByText("30 of 35 messages").waitFor();
+        assert.equal(await page.locator("#bubbles .msg").count(), 30);
+        await page.getByRole("button", { name: "Load older messages" }).click();
+        await page.getByText("35 of 35 messages").waitFor();
+        assert.equal(await page.locator("#bubbles .msg").count(), 35);
+        assert.equal(
+          await page.getByRole("button", { name: "Load older messages" }).isVisible(),
+          false,
+        );
+        // Oldest first, as in WeChat.
+        const texts = await page.locator("#bubbles .msg .text").allTextContents();
+        assert.equal(texts[0], "message 1");
+        assert.equal(texts.at(-1), "message 35");
+        await page.locator("#chat-close").click();
+      });
+
+      await t.step("rename through the prompt, log out after confirming", async () => {
+        page.once("dialog", (d) => void d.accept("main"));
+        await page.locator('[data-session="default"] [data-action="rename"]').click();
+        await page.locator('[data-session="main"]').waitFor();
+        assert.ok(env.client.sessions.main?.isConnected);
+        page.once("dialog", (d) => void d.dismiss());
+        await page.locator('[data-session="main"] [data-action="logout"]').click();
+        assert.ok(env.client.sessions.main?.isConnected, "dismissed: still logged in");
+        page.once("dialog", (d) => void d.accept());
+        await page.locator('[data-session="main"] [data-action="logout"]').click();
+        await page.locator('[data-session="main"]').waitFor({ state: "detached" });
+        assert.equal(env.client.sessions.main, undefined);
+        assert.equal(await page.locator("#card-connected").textContent(), "0");
+      });
+      assert.deepEqual(errors, []);
+      assert.deepEqual(await env.sandbox.violations(), []);
+    } finally {
+      await browser.close();
+    }
+  },
+});

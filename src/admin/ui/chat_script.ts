@@ -44,7 +44,7 @@ function chatStart() {
 function openChat(target) {
   chat = {
     session: target.session, botId: target.botId, userId: target.userId,
-    items: [], byKey: {}, total: 0, seq: 0, loading: false, generation: 0,
+    items: [], byKey: {}, total: 0, live: 0, loading: false,
   };
   $("chat-type").value = "";
   $("chat-search").value = "";
@@ -92,6 +92,7 @@ function reloadChat() {
   chat.items = [];
   chat.byKey = {};
   chat.total = 0;
+  chat.live = 0;
   renderBubbles("bottom");
   loadMessages(false);
 }
@@ -104,8 +105,9 @@ function loadMessages(older) {
   if (!chat || chat.loading) return;
   var current = chat;
   var filter = chatFilter();
+  var offset = older ? chat.items.length : 0;
   var query = "user_id=" + encodeURIComponent(chat.userId) + "&limit=" + PAGE_SIZE +
-    "&offset=" + (older ? chat.items.length : 0);
+    "&offset=" + offset;
   if (chat.botId) query += "&bot_id=" + encodeURIComponent(chat.botId);
   if (filter.type) query += "&msg_type=" + encodeURIComponent(filter.type);
   if (filter.search) query += "&text_contains=" + encodeURIComponent(filter.search);
@@ -113,7 +115,8 @@ function loadMessages(older) {
   api("/api/messages?" + query).then(function (answer) {
     if (chat !== current) return;
     var before = chat.items.length;
-    answer.messages.forEach(addRow);
+    // Pages come newest first: the n-th row of the history ranks -n, below every live row.
+    answer.messages.forEach(function (row, i) { addRow(row, -(offset + i)); });
     chat.total = Math.max(answer.total, chat.items.length);
     renderBubbles(older ? "keep-bottom-distance" : "bottom");
     if (older && chat.items.length === before) chat.total = chat.items.length;
@@ -125,10 +128,14 @@ function rowKey(row) {
     : "x:" + row.direction + ":" + row.timestamp + ":" + (row.text || "") + ":" + row.msg_type;
 }
 
-function addRow(row) {
+/**
+ * Add a row unless shown already. rank orders rows of the same millisecond as the store does
+ * (by arrival): negative for history pages, increasing for live rows, which are newer.
+ */
+function addRow(row, rank) {
   var key = rowKey(row);
   if (chat.byKey[key]) return false;
-  var item = { key: key, row: row, seq: chat.seq++, node: null };
+  var item = { key: key, row: row, rank: rank, node: null };
   chat.byKey[key] = item;
   chat.items.push(item);
   return true;
@@ -146,7 +153,7 @@ function matchesChat(row) {
 /** A row from the event stream. */
 function chatReceive(row) {
   if (!matchesChat(row)) return;
-  if (!addRow(row)) return;
+  if (!addRow(row, ++chat.live)) return;
   chat.total += 1;
   renderBubbles(row.direction === "sent" ? "bottom" : "follow");
 }
@@ -169,7 +176,7 @@ function renderBubbles(scroll) {
   var fromBottom = body.scrollHeight - body.scrollTop;
   var atBottom = body.scrollHeight - body.scrollTop - body.clientHeight < 80;
   chat.items.sort(function (a, b) {
-    return (a.row.timestamp || 0) - (b.row.timestamp || 0) || a.seq - b.seq;
+    return (a.row.timestamp || 0) - (b.row.timestamp || 0) || a.rank - b.rank;
   });
   var nodes = [];
   var previous = 0;
