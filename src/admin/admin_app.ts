@@ -9,7 +9,7 @@
  */
 
 import { type Context, Hono, type MiddlewareHandler } from "hono";
-import type { WeiLink } from "../client/mod.ts";
+import type { AdminClient } from "./admin_client.ts";
 import type { Logger } from "../client/logger.ts";
 import type { MessageStore } from "../store/mod.ts";
 import { historyJson } from "../store/mod.ts";
@@ -27,7 +27,7 @@ import { ADMIN_SCRIPT, ADMIN_STYLE, LOCALES, LOGIN_SCRIPT, loginHtml, pageHtml }
 /** What the routes work with. */
 export interface AdminAppDeps {
   /** The client the panel manages. */
-  client: WeiLink;
+  client: AdminClient;
   /** Token check and browser sessions. */
   auth: AdminAuth;
   /** Host names requests may address. */

@@ -41,7 +41,7 @@
  */
 
 import { join } from "node:path";
-import type { WeiLink } from "../client/mod.ts";
+import type { AdminClient } from "./admin_client.ts";
 import { createStderrLogger, type Logger, type LogThreshold } from "../client/logger.ts";
 import { DEFAULT_MAX_MEDIA_BYTES } from "../media/mod.ts";
 import type { MessageStore } from "../store/mod.ts";
@@ -53,6 +53,7 @@ import { AdminAuth } from "./admin_auth.ts";
 import { ADMIN_TOKEN_ENV, resolveAdminToken } from "./admin_token.ts";
 
 export { ADMIN_TOKEN_ENV } from "./admin_token.ts";
+export type { AdminClient, AdminSession } from "./admin_client.ts";
 
 /** Options of {@linkcode serveAdmin}. */
 export interface AdminOptions {
@@ -107,14 +108,14 @@ export const DEFAULT_SEND_BODY_BYTES: number = Math.ceil(DEFAULT_MAX_MEDIA_BYTES
 const PORT_ATTEMPTS = 100;
 
 /**
- * Serve the admin panel of `client`.
+ * Serve the admin panel of `client` (a `WeiLink`).
  *
  * @throws {WeiLinkError} when binding a non-loopback address without a token, the token is weak
  * or its file unreadable, or no port is free.
  * @throws {RangeError} for an invalid port or body limit.
  */
 export async function serveAdmin(
-  client: WeiLink,
+  client: AdminClient,
   options: AdminOptions = {},
 ): Promise<AdminHandle> {
   const host = options.host ?? "127.0.0.1";

@@ -10,7 +10,7 @@
  * @module
  */
 
-import type { WeiLink } from "../client/mod.ts";
+import type { AdminClient } from "./admin_client.ts";
 import { toBase64 } from "../crypto/mod.ts";
 import { AdminHttpError, describeFailure } from "./admin_errors.ts";
 
@@ -50,11 +50,11 @@ interface PendingLogin {
 
 /** The panel's QR logins. */
 export class QrLogins {
-  readonly #client: WeiLink;
+  readonly #client: AdminClient;
   readonly #now: () => number;
   readonly #byId = new Map<string, PendingLogin>();
 
-  constructor(client: WeiLink, now: () => number = Date.now) {
+  constructor(client: AdminClient, now: () => number = Date.now) {
     this.#client = client;
     this.#now = now;
   }

@@ -8,7 +8,7 @@
  * @module
  */
 
-import type { SendContent } from "../client/mod.ts";
+import type { SendContent } from "../client/types.ts";
 import { fromBase64 } from "../crypto/mod.ts";
 import { AdminHttpError } from "./admin_errors.ts";
 

@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { WeiLink } from "../client/mod.ts";
+import type { AdminClient } from "./admin_client.ts";
 import { VERSION } from "../version.ts";
 
 /** `GET /api/status`. */
@@ -45,7 +45,7 @@ export interface SessionJson {
 }
 
 /** The panel's status line. */
-export function statusJson(client: WeiLink): StatusJson {
+export function statusJson(client: AdminClient): StatusJson {
   const sessions = Object.values(client.sessions);
   return {
     version: VERSION,
@@ -56,7 +56,7 @@ export function statusJson(client: WeiLink): StatusJson {
 }
 
 /** Every session with its users. */
-export function sessionsJson(client: WeiLink): { sessions: SessionJson[] } {
+export function sessionsJson(client: AdminClient): { sessions: SessionJson[] } {
   return {
     sessions: Object.values(client.sessions).map((s) => {
       const users = s.contacts().map((c): SessionUserJson => ({
