@@ -400,21 +400,35 @@ async function readAtMost(
  * the missing components appended.
  */
 async function resolveMissing(path: string): Promise<string> {
-  const missing: string[] = [];
-  let current = path;
-  for (;;) {
+  const normalized = normalize(path);
+  const root = rootOf(normalized);
+  const parts = normalized.slice(root.length).split("/").filter(Boolean);
+  /** The real path of the first `k` components, or `undefined` when they name nothing. */
+  const resolve = async (k: number): Promise<string | undefined> => {
     try {
-      const real = await Deno.realPath(current);
-      return missing.length ? joinPath(real, ...missing.reverse()) : normalize(real);
+      return normalize(await Deno.realPath(root + parts.slice(0, k).join("/")));
     } catch (error) {
       // A path that cannot exist resolves like a missing one: the containment check comes first.
-      if (!(error instanceof Deno.errors.NotFound) && !cannotExist(error)) throw error;
-      const parent = parentOf(current);
-      if (parent === current) return path;
-      missing.push(current.slice(parent.length).replace(/^[\\/]+/, ""));
-      current = parent;
+      if (error instanceof Deno.errors.NotFound || cannotExist(error)) return undefined;
+      throw error;
     }
+  };
+  const whole = await resolve(parts.length);
+  if (whole !== undefined) return whole;
+  // Resolving a prefix needs every shorter one to resolve, so the deepest one that does is found
+  // by bisection: a few calls instead of one per missing component. (Walking up one component at
+  // a time, a save_dir of 1,000 components over deep folders took 11 s, and 4,000 took 131 s.)
+  let real = await resolve(0);
+  // Not even the root exists (a missing drive): nothing to resolve.
+  if (real === undefined) return normalized;
+  let [good, bad] = [0, parts.length];
+  while (bad - good > 1) {
+    const middle = (good + bad) >> 1;
+    const resolved = await resolve(middle);
+    if (resolved === undefined) bad = middle;
+    else [good, real] = [middle, resolved];
   }
+  return joinPath(real, ...parts.slice(good));
 }
 
 function isAbsolute(path: string): boolean {
