@@ -364,4 +364,71 @@ export const COMMANDS: readonly Command[] = [
     common: ["base-path", "json", "log-level", "quiet"],
     run: async (ctx) => (await import("./commands/demo.ts")).runDemo(ctx),
   },
+  {
+    name: "setup",
+    summary: "Install WeiLink into an AI agent: claude-code, codex or opencode.",
+    group: "other",
+    description: "Install (or with --uninstall remove) WeiLink's MCP server, prompt hook and\n" +
+      "slash command or skill in Claude Code, Codex or OpenCode. Other settings in their\n" +
+      "config files are kept byte for byte; running it twice changes nothing.",
+    positionals: [{ name: "AGENT", description: "claude-code, codex or opencode" }],
+    flags: {
+      uninstall: { type: "boolean", description: "remove the integration instead" },
+      copy: { type: "boolean", description: "accepted for compatibility: files are always copied" },
+      "dry-run": { type: "boolean", description: "print the changes as a diff, write nothing" },
+      command: {
+        type: "string",
+        valueName: "CMD",
+        description: "how the agent starts WeiLink (default: as this command was started)",
+      },
+    },
+    common: ["base-path", "json", "log-level", "quiet"],
+    examples: ["setup claude-code", "setup codex --dry-run", "setup opencode --uninstall"],
+    run: async (ctx) => (await import("./commands/setup.ts")).runSetup(ctx),
+  },
+  {
+    name: "hook-poll",
+    summary: "Print new messages as JSON for an agent's prompt hook.",
+    group: "other",
+    description: "Print the received messages after the consumer's position as one JSON line,\n" +
+      '{"has_messages", "count", "context"}. Each message is shown once, oldest first; the\n' +
+      "first run shows the last five minutes. Reads the message store only (no network).",
+    flags: {
+      limit: { type: "string", valueName: "N", description: "most messages (default 20)" },
+      reset: { type: "boolean", description: "forget the position and exit" },
+      consumer: {
+        type: "string",
+        valueName: "NAME",
+        description: "whose read position to follow (default 'hook')",
+      },
+      format: {
+        type: "string",
+        valueName: "FORMAT",
+        description: "json (default) or hook (UserPromptSubmit hook output)",
+      },
+    },
+    common: ["base-path", "log-level"],
+    examples: ["hook-poll", "hook-poll --limit 5 --consumer my-agent"],
+    run: async (ctx) => (await import("./commands/hook_poll.ts")).runHookPoll(ctx),
+  },
+  {
+    name: "migrate",
+    summary: "Import the accounts of another tool as sessions (openclaw).",
+    group: "other",
+    description: "Import the tokens, base URLs, cursors and context tokens of the OpenClaw\n" +
+      "Weixin plugin's accounts. A session newer than the OpenClaw login is kept unless --force.",
+    positionals: [{ name: "SOURCE", description: "openclaw" }],
+    flags: {
+      source: {
+        type: "string",
+        valueName: "DIR",
+        description: "OpenClaw state folder (env OPENCLAW_STATE_DIR, default ~/.openclaw)",
+      },
+      "dry-run": { type: "boolean", description: "report what would happen, write nothing" },
+      force: { type: "boolean", description: "replace sessions even when they are newer" },
+    },
+    common: ["base-path", "json", "log-level", "quiet"],
+    examples: ["migrate openclaw --dry-run", "migrate openclaw --source ~/.openclaw --json"],
+    run: async (ctx) => (await import("./commands/migrate.ts")).runMigrate(ctx),
+  },
 ];
