@@ -1,292 +1,312 @@
 /**
- * Receive throughput: 10,000 messages injected into a sandbox running in its own `deno` process
- * (`bench/recv_sandbox_child.ts`), delivered to an `onMessage` handler by the WeiLink dispatcher,
- * compared with a raw `fetch` loop of `getupdates` against the same child (another bot, so cursors
- * do not interfere). Rounds alternate between the two so drift (page cache, JIT, load from other
- * processes) hits both alike; each round's ratio compares raw and ours of that same round. The
- * sandbox answers a poll in O(log n) of the bot's history, so the server stays steady as it grows.
+ * Receive throughput on realistic traffic (see `traffic.ts`: mixed Chinese/English text, a fresh
+ * 85-character context token per message, 19-digit ids above 2^53), every way a user receives,
+ * against a raw `fetch` `getupdates` loop on the same sandbox (a child process, see
+ * `sandbox_child.ts`). Each client has its own bot and data directory, so cursors never mix.
  *
- * Two shapes per round:
- * - live: the child injects while the consumer polls (it yields every few messages so polls are
- *   answered mid-burst); messages/s from the first injection to the last delivery, and p50/p99
- *   latency from each message's injection to its delivery (absolute clocks of both processes).
- * - backlog drain: all messages injected first, then the consumer starts; consumer-bound.
+ * Shapes (all in each round, in an order that rotates between rounds, so drift from page cache,
+ * JIT and other load hits every client alike; ratios compare clients of the same round):
+ * - drain: `COUNT` messages injected first, then drained by
+ *   - `recv()` in a `for (;;)` loop, store off and on,
+ *   - the dispatcher (`onMessage` + `runBackground()`), store off and on;
+ * - live: the child injects while the consumer polls (yielding every 10 messages); p50/p99
+ *   latency from injection to the handler, the dispatcher with the store on against raw;
+ * - per call: a second sandbox answers one message per `getupdates`, 2,000 messages: the fixed
+ *   cost of one `recv()` call (cursor and contexts written, files checked) against raw.
  *
- * Prints a table per shape and the ratio ours / raw (target >= 0.8).
+ * Beside every rate: CPU per message in µs, all threads of this process (the sandbox's own CPU
+ * is its process's and is not counted). When the client and the sandbox together saturate the
+ * machine, CPU per message is the honest figure.
  *
- * Run: `deno run -A bench/recv_bench.ts [count] [rounds]`
+ * Run: `deno task bench recv` or `deno run -A bench/recv_bench.ts [count] [rounds]`
  *
  * @module
  */
+
 import { WeiLink } from "../src/client/mod.ts";
+import type { BotInfo, Message } from "../src/models.ts";
+import { cpuMicros, median, percentile, rawHeaders, SandboxChild, stamp } from "./sandbox_link.ts";
 
 const COUNT = Number(Deno.args[0] ?? 10_000);
-/** Five rounds by default: the medians of three still moved by ±10% between runs. */
 const ROUNDS = Number(Deno.args[1] ?? 5);
-/** Messages the child injects between two yields to its event loop in the live shape. */
+const PER_CALL_COUNT = 2_000;
 const LIVE_CHUNK = 10;
 
-/** Absolute time in ms, comparable with the child's stamps. */
-function stamp(): number {
-  return performance.timeOrigin + performance.now();
-}
-
-// ---- the sandbox child ------------------------------------------------------------------------
-
-const child = new Deno.Command(Deno.execPath(), {
-  args: ["run", "-A", new URL("./recv_sandbox_child.ts", import.meta.url).pathname, "1000"],
-  stdin: "piped",
-  stdout: "piped",
-  stderr: "inherit",
-}).spawn();
-const childIn = child.stdin.getWriter();
-const childLines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-let childBuffer = "";
-
-async function childLine(): Promise<Record<string, unknown>> {
-  for (;;) {
-    const nl = childBuffer.indexOf("\n");
-    if (nl >= 0) {
-      const line = childBuffer.slice(0, nl);
-      childBuffer = childBuffer.slice(nl + 1);
-      return JSON.parse(line);
-    }
-    const { value, done } = await childLines.read();
-    if (done) throw new Error("The sandbox child exited");
-    childBuffer += value;
-  }
-}
-
-let commandId = 0;
-/** Ask the child to inject `count` messages; resolves with its first/last injection times. */
-async function inject(
-  botId: string,
-  prefix: string,
-  chunk: number,
-): Promise<{ t0: number; t1: number }> {
-  const id = ++commandId;
-  await childIn.write(
-    new TextEncoder().encode(
-      JSON.stringify({ id, cmd: "inject", botId, prefix, count: COUNT, chunk }) + "\n",
-    ),
-  );
-  const answer = await childLine();
-  if (answer.id !== id) throw new Error(`Unexpected child answer ${JSON.stringify(answer)}`);
-  return { t0: answer.t0 as number, t1: answer.t1 as number };
-}
-
-const { baseUrl, controlUrl } = await childLine() as { baseUrl: string; controlUrl: string };
-
-// ---- measurement helpers ------------------------------------------------------------------------
-
-interface Collector {
-  prefix: string;
-  latencies: number[];
-  last: number;
-  done: Promise<void>;
-  resolve: () => void;
-}
-
-function collector(prefix: string): Collector {
-  let resolve!: () => void;
-  const done = new Promise<void>((r) => (resolve = r));
-  return { prefix, latencies: [], last: 0, done, resolve };
-}
-
-/** Record one delivered text; texts are `<prefix><i>:<injection stamp>`. */
-function note(c: Collector, text: string | undefined, now: number): void {
-  if (!text || !text.startsWith(c.prefix)) return;
-  c.latencies.push(now - Number(text.slice(text.indexOf(":") + 1)));
-  c.last = now;
-  if (c.latencies.length === COUNT) c.resolve();
-}
-
+/** What one run measured. */
 interface Result {
   rate: number;
+  cpuPerMsg: number;
   p50: number;
   p99: number;
 }
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+/** Counts the deliveries of one run; texts start with `<prefix><i>:<injection stamp>`. */
+class Tally {
+  readonly latencies: number[] = [];
+  last = 0;
+  readonly done: Promise<void>;
+  #resolve!: () => void;
+  constructor(readonly prefix: string, readonly count: number) {
+    this.done = new Promise((r) => (this.#resolve = r));
+  }
+  get complete(): boolean {
+    return this.latencies.length >= this.count;
+  }
+  note(text: string | undefined, now: number): void {
+    if (!text?.startsWith(this.prefix)) return;
+    const colon = text.indexOf(":");
+    this.latencies.push(now - Number(text.slice(colon + 1, text.indexOf(" ", colon))));
+    this.last = now;
+    if (this.latencies.length === this.count) this.#resolve();
+  }
+  result(start: number, cpu0: number): Result {
+    const cpu = cpuMicros() - cpu0;
+    const sorted = this.latencies.slice().sort((a, b) => a - b);
+    return {
+      rate: this.count / ((this.last - start) / 1000),
+      cpuPerMsg: cpu / this.count,
+      p50: percentile(sorted, 50),
+      p99: percentile(sorted, 99),
+    };
+  }
 }
 
-function summarise(c: Collector, start: number): Result {
-  const sorted = c.latencies.slice().sort((a, b) => a - b);
-  return {
-    rate: COUNT / ((c.last - start) / 1000),
-    p50: percentile(sorted, 50),
-    p99: percentile(sorted, 99),
-  };
+/** A receiving client under test. */
+interface Client {
+  name: string;
+  /** Drains `tally` from the backlog the caller injected. */
+  drain(tally: Tally): Promise<void>;
+  close(): Promise<void>;
+  bot: BotInfo;
 }
 
-function median(values: number[]): number {
-  const s = values.slice().sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-}
+const dirs: string[] = [];
 
-// ---- clients ------------------------------------------------------------------------------------
-
-async function login(wl: WeiLink, name: string) {
-  const pending = wl.login({ name, onQr: () => {} });
-  const res = await fetch(`${controlUrl}/confirm`, { method: "POST", body: "{}" });
-  if (!res.ok) throw new Error(`Cannot confirm login: ${await res.text()}`);
-  await res.body?.cancel();
-  return await pending;
-}
-
-const dir = await Deno.makeTempDir({ prefix: "weilink-bench-" });
-const rawDir = await Deno.makeTempDir({ prefix: "weilink-bench-raw-" });
-const wl = new WeiLink({
-  basePath: dir,
-  baseUrl,
-  logger: "warn",
-  queueMaxSize: COUNT + 10,
-});
-// The raw baseline's bot lives in another data directory, so the client polls only its own bot.
-const rawClient = new WeiLink({ basePath: rawDir, baseUrl, logger: "warn" });
-
-let current: Collector | undefined;
-wl.onMessage((m) => {
-  if (current) note(current, m.text, stamp());
-});
-
-try {
-  const rawBot = await login(rawClient, "raw");
-  await rawClient.close();
-  const ourBot = await login(wl, "ours");
-
-  const url = new URL("ilink/bot/getupdates", baseUrl).href;
+async function rawClient(child: SandboxChild, name: string): Promise<Client> {
+  const dir = await Deno.makeTempDir({ prefix: "weilink-bench-raw-" });
+  dirs.push(dir);
+  const helper = new WeiLink({ basePath: dir, baseUrl: child.baseUrl, logger: "warn" });
+  const bot = await child.login(helper, "raw");
+  await helper.close();
+  const url = new URL("ilink/bot/getupdates", child.baseUrl).href;
+  const headers = rawHeaders(bot.token);
   let cursor = "";
-  /** The baseline: a bare `getupdates` loop, JSON.parse and nothing else. */
-  const rawLoop = async (c: Collector): Promise<void> => {
-    while (c.latencies.length < COUNT) {
-      const res = await fetch(url, {
-        method: "POST",
-        headers: {
-          "Content-Type": "application/json",
-          "AuthorizationType": "ilink_bot_token",
-          "Authorization": `Bearer ${rawBot.token}`,
-          "X-WECHAT-UIN": btoa(String(Math.floor(Math.random() * 2 ** 32))),
-        },
-        body: JSON.stringify({ get_updates_buf: cursor, base_info: { channel_version: "bench" } }),
-      });
-      const body = JSON.parse(await res.text());
-      const now = stamp();
-      if (body.get_updates_buf) cursor = body.get_updates_buf;
-      for (const m of body.msgs ?? []) note(c, m.item_list?.[0]?.text_item?.text, now);
-    }
+  return {
+    name,
+    bot,
+    async drain(tally) {
+      while (!tally.complete) {
+        const res = await fetch(url, {
+          method: "POST",
+          headers,
+          body: JSON.stringify({ get_updates_buf: cursor, base_info: { channel_version: "b" } }),
+        });
+        const body = JSON.parse(await res.text());
+        const now = stamp();
+        if (body.get_updates_buf) cursor = body.get_updates_buf;
+        for (const m of body.msgs ?? []) tally.note(m.item_list?.[0]?.text_item?.text, now);
+      }
+    },
+    close: () => Promise.resolve(),
   };
+}
 
-  const rawLive = async (round: number): Promise<Result> => {
-    const c = collector(`rl${round}-`);
-    const loop = rawLoop(c);
-    const { t0 } = await inject(rawBot.botId, c.prefix, LIVE_CHUNK);
-    await loop;
-    return summarise(c, t0);
+async function weilink(child: SandboxChild, store: boolean): Promise<WeiLink> {
+  const dir = await Deno.makeTempDir({ prefix: "weilink-bench-" });
+  dirs.push(dir);
+  return new WeiLink({
+    basePath: dir,
+    baseUrl: child.baseUrl,
+    logger: "warn",
+    messageStore: store,
+    queueMaxSize: COUNT + 100,
+  });
+}
+
+async function recvClient(child: SandboxChild, name: string, store: boolean): Promise<Client> {
+  const wl = await weilink(child, store);
+  const bot = await child.login(wl, "bench");
+  return {
+    name,
+    bot,
+    async drain(tally) {
+      // The README's loop: for (;;) { for (const m of await wl.recv()) … }
+      while (!tally.complete) {
+        const messages = await wl.recv({ timeout: 5 });
+        const now = stamp();
+        for (const m of messages) tally.note(m.text, now);
+      }
+    },
+    close: () => wl.close(),
   };
+}
 
-  const oursLive = async (round: number): Promise<Result> => {
-    const c = collector(`ol${round}-`);
-    current = c;
-    const { t0 } = await inject(ourBot.botId, c.prefix, LIVE_CHUNK);
-    await c.done;
-    current = undefined;
-    await wl.recv({ timeout: 0 }); // empty the recv() buffer the dispatcher also fed
-    return summarise(c, t0);
+async function dispatchClient(
+  child: SandboxChild,
+  name: string,
+  store: boolean,
+): Promise<Client & { wl: WeiLink; target: { tally?: Tally | undefined } }> {
+  const wl = await weilink(child, store);
+  const bot = await child.login(wl, "bench");
+  const target: { tally?: Tally | undefined } = {};
+  wl.onMessage((m: Message) => target.tally?.note(m.text, stamp()));
+  return {
+    name,
+    bot,
+    wl,
+    target,
+    async drain(tally) {
+      target.tally = tally;
+      await wl.runBackground({ pollTimeout: 5 });
+      await tally.done;
+      await wl.stop();
+      target.tally = undefined;
+      await wl.recv({ timeout: 0 }); // the buffer recv() would read, fed alongside
+    },
+    close: () => wl.close(),
   };
+}
 
-  const rawDrain = async (round: number): Promise<Result> => {
-    const c = collector(`rd${round}-`);
-    await inject(rawBot.botId, c.prefix, 0);
-    const start = stamp();
-    await rawLoop(c);
-    return summarise(c, start);
-  };
+/** Injects a backlog for `client`, then times its drain. */
+async function drainRun(
+  child: SandboxChild,
+  client: Client,
+  tag: string,
+  count: number,
+): Promise<Result> {
+  const tally = new Tally(`${tag}-`, count);
+  await child.inject(client.bot.botId, tally.prefix, count, 0);
+  const start = stamp();
+  const cpu0 = cpuMicros();
+  await client.drain(tally);
+  return tally.result(start, cpu0);
+}
 
-  const oursDrain = async (round: number): Promise<Result> => {
-    await wl.stop();
-    const c = collector(`od${round}-`);
-    await inject(ourBot.botId, c.prefix, 0);
-    current = c;
-    const start = stamp();
-    await wl.runBackground({ pollTimeout: 5 });
-    await c.done;
-    current = undefined;
-    await wl.recv({ timeout: 0 });
-    return summarise(c, start);
-  };
+function order<T>(items: readonly T[], round: number): T[] {
+  const k = round % items.length;
+  const rotated = [...items.slice(k), ...items.slice(0, k)];
+  return round % 2 ? rotated.reverse() : rotated;
+}
 
-  // Warm-up (JIT, connections, files) before anything is timed.
-  await wl.runBackground({ pollTimeout: 5 });
-  await rawLive(-1);
-  await oursLive(-1);
+const fmt = (n: number, digits = 0) => n.toFixed(digits);
 
-  const live: { raw: Result[]; ours: Result[] } = { raw: [], ours: [] };
-  const drain: { raw: Result[]; ours: Result[] } = { raw: [], ours: [] };
-  for (let r = 0; r < ROUNDS; r++) {
-    if (r % 2 === 0) {
-      live.raw.push(await rawLive(r));
-      live.ours.push(await oursLive(r));
-    } else {
-      live.ours.push(await oursLive(r));
-      live.raw.push(await rawLive(r));
-    }
-  }
-  for (let r = 0; r < ROUNDS; r++) {
-    if (r % 2 === 0) {
-      drain.raw.push(await rawDrain(r));
-      drain.ours.push(await oursDrain(r));
-    } else {
-      drain.ours.push(await oursDrain(r));
-      drain.raw.push(await rawDrain(r));
-    }
-  }
-  await wl.stop();
-
-  const cell = (r: Result) =>
-    `${r.rate.toFixed(0).padStart(7)} msg/s  p50 ${r.p50.toFixed(1).padStart(6)} ms  p99 ${
-      r.p99.toFixed(1).padStart(6)
-    } ms`;
-  const report = (title: string, t: { raw: Result[]; ours: Result[] }, latency: boolean) => {
-    console.log(`\n${title}`);
+/** Prints one shape's medians: rate and CPU per message, with ratios to the raw client. */
+function table(
+  title: string,
+  clients: readonly Client[],
+  results: Map<string, Result[]>,
+  targets: Record<string, number>,
+): void {
+  console.log(`\n${title}`);
+  console.log("| client | msg/s (median) | ratio to raw | CPU µs/msg | CPU ratio | target |");
+  console.log("|---|---:|---:|---:|---:|---|");
+  const raw = results.get(clients[0]!.name)!;
+  const rawRate = median(raw.map((r) => r.rate));
+  const rawCpu = median(raw.map((r) => r.cpuPerMsg));
+  for (const c of clients) {
+    const rs = results.get(c.name)!;
+    const rate = median(rs.map((r) => r.rate));
+    const cpu = median(rs.map((r) => r.cpuPerMsg));
+    const target = targets[c.name];
     console.log(
-      `| round | raw fetch getupdates${" ".repeat(latency ? 24 : 0)} | WeiLink onMessage${
-        " ".repeat(latency ? 27 : 0)
-      } | ratio |`,
+      `| ${c.name} | ${fmt(rate)} | ${fmt(rate / rawRate, 2)} | ${fmt(cpu, 1)} | ${
+        fmt(cpu / rawCpu, 2)
+      } | ${target ? `>= ${target.toFixed(2)}` : ""} |`,
     );
-    const show = (r: Result) => latency ? cell(r) : `${r.rate.toFixed(0).padStart(7)} msg/s`;
-    for (let i = 0; i < ROUNDS; i++) {
-      const raw = t.raw[i]!;
-      const ours = t.ours[i]!;
-      console.log(
-        `| ${String(i + 1).padEnd(5)} | ${show(raw).padEnd(44)} | ${show(ours).padEnd(44)} | ${
-          (ours.rate / raw.rate).toFixed(2)
-        }  |`,
-      );
-    }
-    const rawMed = median(t.raw.map((r) => r.rate));
-    const oursMed = median(t.ours.map((r) => r.rate));
-    console.log(
-      `median: raw ${rawMed.toFixed(0)} msg/s, WeiLink ${oursMed.toFixed(0)} msg/s, ratio ${
-        (oursMed / rawMed).toFixed(2)
-      } (target >= 0.80)`,
-    );
-  };
+  }
+}
+
+await using child = await SandboxChild.start({ longPollMs: 1000 });
+await using perCallChild = await SandboxChild.start({ longPollMs: 1000, updatesBatch: 1 });
+const clients: Client[] = [];
+try {
+  const raw = await rawClient(child, "raw fetch getupdates");
+  const recvOff = await recvClient(child, "recv() loop, store off", false);
+  const recvOn = await recvClient(child, "recv() loop, store on", true);
+  const dispOff = await dispatchClient(child, "dispatcher, store off", false);
+  const dispOn = await dispatchClient(child, "dispatcher, store on", true);
+  const drainClients = [raw, recvOff, recvOn, dispOff, dispOn];
+  const perCallRaw = await rawClient(perCallChild, "raw fetch getupdates");
+  const perCallOn = await recvClient(perCallChild, "recv() loop, store on", true);
+  const perCallOff = await recvClient(perCallChild, "recv() loop, store off", false);
+  const perCallClients = [perCallRaw, perCallOff, perCallOn];
+  clients.push(...drainClients, perCallRaw, perCallOn, perCallOff);
+
   console.log(
-    `recv bench: ${COUNT} messages per run, ${ROUNDS} alternating rounds, sandbox in a child ` +
-      `process, ${navigator.hardwareConcurrency} CPUs`,
+    `recv bench: ${COUNT} realistic messages per drain, ${ROUNDS} rounds in rotating order, ` +
+      `sandbox in a child process, ${navigator.hardwareConcurrency} CPUs`,
   );
-  report(`live (child injects, yielding every ${LIVE_CHUNK} messages)`, live, true);
-  report("backlog drain (consumer-bound)", drain, false);
+
+  // Warm-up: JIT, connections, files, one small run of everything.
+  for (const c of drainClients) await drainRun(child, c, `w-${c.name}`, 500);
+  for (const c of perCallClients) await drainRun(perCallChild, c, `wp-${c.name}`, 100);
+
+  const drains = new Map<string, Result[]>(drainClients.map((c) => [c.name, []]));
+  const perCall = new Map<string, Result[]>(perCallClients.map((c) => [c.name, []]));
+  const live = new Map<string, Result[]>([[raw.name, []], [dispOn.name, []]]);
+  for (let r = 0; r < ROUNDS; r++) {
+    for (const c of order(drainClients, r)) {
+      drains.get(c.name)!.push(await drainRun(child, c, `d${r}-${c.name}`, COUNT));
+    }
+    for (const c of order(perCallClients, r)) {
+      perCall.get(c.name)!.push(await drainRun(perCallChild, c, `p${r}-${c.name}`, PER_CALL_COUNT));
+    }
+    for (const which of order(["raw", "ours"], r)) {
+      const tally = new Tally(`l${r}-${which}-`, COUNT);
+      const cpu0 = cpuMicros();
+      if (which === "raw") {
+        const loop = raw.drain(tally);
+        const { t0 } = await child.inject(raw.bot.botId, tally.prefix, COUNT, LIVE_CHUNK);
+        await loop;
+        live.get(raw.name)!.push(tally.result(t0, cpu0));
+      } else {
+        dispOn.target.tally = tally;
+        await dispOn.wl.runBackground({ pollTimeout: 5 });
+        const { t0 } = await child.inject(dispOn.bot.botId, tally.prefix, COUNT, LIVE_CHUNK);
+        await tally.done;
+        await dispOn.wl.stop();
+        dispOn.target.tally = undefined;
+        await dispOn.wl.recv({ timeout: 0 });
+        live.get(dispOn.name)!.push(tally.result(t0, cpu0));
+      }
+    }
+  }
+
+  table("Backlog drain", drainClients, drains, {
+    [recvOff.name]: 0.85,
+    [recvOn.name]: 0.75,
+    [dispOff.name]: 0.85,
+    [dispOn.name]: 0.75,
+  });
+  console.log("\nPer call (the sandbox answers one message per getupdates, 2,000 messages)");
+  console.log(
+    "| client | µs per call (median) | ratio to raw | CPU µs/call | CPU ratio | target |",
+  );
+  console.log("|---|---:|---:|---:|---:|---|");
+  const rawCall = 1e6 / median(perCall.get(perCallRaw.name)!.map((r) => r.rate));
+  const rawCallCpu = median(perCall.get(perCallRaw.name)!.map((r) => r.cpuPerMsg));
+  for (const c of perCallClients) {
+    const call = 1e6 / median(perCall.get(c.name)!.map((r) => r.rate));
+    const cpu = median(perCall.get(c.name)!.map((r) => r.cpuPerMsg));
+    console.log(
+      `| ${c.name} | ${fmt(call)} | ${fmt(call / rawCall, 2)} | ${fmt(cpu, 1)} | ${
+        fmt(cpu / rawCallCpu, 2)
+      } | ${c === perCallRaw ? "" : "<= 1.30"} |`,
+    );
+  }
+  console.log("\nLive (the sandbox injects while the client polls, yielding every 10 messages)");
+  console.log("| client | p50 ms | p99 ms | p50 ratio to raw | CPU µs/msg | target |");
+  console.log("|---|---:|---:|---:|---:|---|");
+  const rawP50 = median(live.get(raw.name)!.map((r) => r.p50));
+  for (const [name, rs] of live) {
+    const p50 = median(rs.map((r) => r.p50));
+    console.log(
+      `| ${name} | ${fmt(p50, 2)} | ${fmt(median(rs.map((r) => r.p99)), 2)} | ${
+        fmt(p50 / rawP50, 2)
+      } | ${fmt(median(rs.map((r) => r.cpuPerMsg)), 1)} | ${name === raw.name ? "" : "<= 1.10"} |`,
+    );
+  }
 } finally {
-  await wl.close();
-  await rawClient.close();
-  await childIn.write(new TextEncoder().encode(JSON.stringify({ cmd: "close" }) + "\n"));
-  await childIn.close();
-  await childLines.cancel();
-  await child.status;
-  await Deno.remove(dir, { recursive: true });
-  await Deno.remove(rawDir, { recursive: true });
+  for (const c of clients) await c.close();
+  for (const d of dirs) await Deno.remove(d, { recursive: true });
 }

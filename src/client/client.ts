@@ -8,6 +8,7 @@
 
 import type { BotInfo, Message, SendResult, UploadedMedia, UploadMediaType } from "../models.ts";
 import { ClientContext } from "./client_context.ts";
+import { Committer } from "./committer.ts";
 import { Consumer } from "./consumer.ts";
 import { contextStatus } from "./context_state.ts";
 import { validateSessionName } from "./data_dir.ts";
@@ -188,6 +189,7 @@ export class WeiLink {
   readonly #ctx: ClientContext;
   readonly #registry: SessionRegistry;
   readonly #poller: Poller;
+  readonly #committer: Committer;
   readonly #sender: Sender;
   readonly #dispatcher: Dispatcher;
   readonly #consumers = new Set<Consumer>();
@@ -196,8 +198,9 @@ export class WeiLink {
   constructor(options: WeiLinkOptions = {}) {
     this.#ctx = new ClientContext(options);
     this.#registry = new SessionRegistry(this.#ctx);
-    this.#poller = new Poller(this.#ctx, this.#registry);
-    this.#sender = new Sender(this.#ctx, this.#registry);
+    this.#committer = new Committer(this.#ctx);
+    this.#poller = new Poller(this.#ctx, this.#registry, this.#committer);
+    this.#sender = new Sender(this.#ctx, this.#registry, this.#committer);
     this.#dispatcher = new Dispatcher(
       this.#ctx,
       this.#registry,
@@ -249,7 +252,7 @@ export class WeiLink {
   }
 
   #contactsOf(s: SessionState): Contact[] {
-    const contexts = this.#ctx.dir.readContexts(s.name);
+    const contexts = this.#committer.view(s, this.#ctx.dir.readContexts(s.name));
     const nowSec = this.#ctx.now() / 1000;
     const date = (seconds: number | undefined) => seconds ? new Date(seconds * 1000) : undefined;
     return Object.entries(contexts)
@@ -571,6 +574,7 @@ export class WeiLink {
     await this.stop();
     for (const consumer of this.#consumers) await consumer.close();
     this.#consumers.clear();
+    await this.#committer.close();
     this.#ctx.close();
     this.#dispatcher.wakeAll();
   }

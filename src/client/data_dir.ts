@@ -127,10 +127,10 @@ async function openNewFile(tmp: string, mode: number): Promise<Deno.FsFile> {
 /**
  * First half of {@linkcode atomicWrite}: write `data` to `<path>.tmp` and fsync it. Creating the
  * file, the fsync and (in `commit`) the rename run on the async pool: each is a journalled
- * metadata operation that can block for a tenth of a millisecond or more, and on the event loop
- * that time would be taken from polling and handlers. Small writes stay synchronous (a copy into
- * the page cache, cheaper than a thread-pool round trip). Several prepared writes can be fsynced
- * in parallel and then committed in the order their contents depend on.
+ * metadata operation that waits for the file system's journal, often for a millisecond or more
+ * right after an fsync, and on the event loop that time would be taken from polling and
+ * handlers. Small writes stay synchronous (a copy into the page cache). Several prepared writes
+ * can be fsynced in parallel and then committed in the order their contents depend on.
  */
 export async function prepareAtomicWrite(
   path: string,

@@ -1,6 +1,6 @@
 /**
  * The dispatcher: polls every session in the background, runs the `onMessage` handlers one message
- * at a time, buffers messages for `recv()`, commits batches together under a backlog, slows polling
+ * at a time, buffers messages for `recv()`, stores batches together under a backlog, slows polling
  * down when handlers fall behind, and stands by (watching the message store) while another process
  * holds the poll lock.
  *
@@ -26,14 +26,13 @@ const DEFAULT_POLL_TIMEOUT_S = 35;
 /** Polled messages the dispatcher may hold ahead of its handlers before polling waits. */
 const MAX_PENDING_MESSAGES = 5_000;
 /**
- * Minimum time between the starts of two commits of one session under a backlog. A commit (data
- * lock, two fsynced files, renames) costs about the same for 1 message as for 1,000, so the batches
- * polled meanwhile are committed together.
+ * Minimum time between the starts of two store writes of one session under a backlog. A store
+ * transaction has a fixed cost, so the batches polled meanwhile are stored together.
  */
 const GROUP_COMMIT_MS = 10;
 /**
  * A backlog: at least this many messages in more than one batch waiting for the worker. Below it
- * (a lone batch, or the small batches of live traffic) the worker commits at once, so latency
+ * (a lone batch, or the small batches of live traffic) the worker stores at once, so latency
  * stays low when messages arrive one by one.
  */
 const GROUP_COMMIT_MIN_MESSAGES = 100;
@@ -267,21 +266,22 @@ export class Dispatcher {
       await this.#registry.apiFor(first).notifyStart().catch(() => {});
     }
     // Polls run back to back: the next poll goes out as soon as a batch arrives, so the server
-    // prepares it while this one is committed and dispatched by the worker. Batches that pile up
-    // while the worker is busy are committed together (one data-lock section, one fsync per file),
-    // and under a backlog the worker lets them gather for GROUP_COMMIT_MS between commits.
+    // prepares it while this one is stored and dispatched by the worker. Batches that pile up
+    // while the worker is busy are stored together (one transaction), and under a backlog the
+    // worker lets them gather for GROUP_COMMIT_MS between store writes. Cursors and context tokens
+    // are written by the committer in the background.
     let pending: PolledBatch[] = [];
     let pendingMessages = 0;
     let lastCommit = -Infinity;
     let worker: Promise<void> | undefined;
-    // Bumped when batches are thrown away (a failed commit): a poll already out with a cursor
-    // past them is dropped too, and polling starts again from the committed cursor.
+    // Bumped when batches are thrown away (a failed store write): a poll already out with a
+    // cursor past them is dropped too, and polling starts again before them.
     let generation = 0;
     let pollAbort = new AbortController();
     d.restartPoll.set(s, () => pollAbort.abort());
     const drain = async () => {
       while (pending.length) {
-        // Several batches waiting means polling outpaces committing: a backlog. Let more gather.
+        // Several batches waiting means polling outpaces storing: a backlog. Let more gather.
         const wait = lastCommit + GROUP_COMMIT_MS - ctx.now();
         if (
           pending.length > 1 && pendingMessages >= GROUP_COMMIT_MIN_MESSAGES && wait > 0 &&
@@ -295,6 +295,7 @@ export class Dispatcher {
         pendingMessages = 0;
         const merged: PolledBatch = {
           cred: batches[0]!.cred,
+          from: batches[0]!.from,
           cursor: batches.findLast((b) => b.cursor)?.cursor ?? "",
           messages: batches.flatMap((b) => b.messages),
         };

@@ -10,10 +10,10 @@
  * or committed is fetched again later from the last committed cursor. Only `-14` (expired token)
  * changes a session's state, and even then the token is probed again with growing pauses.
  *
- * Durability: a batch is written to the message store (when enabled) before its cursor and
- * context tokens are committed, and both before any of its messages is handed out. A crash
- * before the commit makes the server send the batch again; the store and the duplicate filter
- * absorb the repeat.
+ * Durability: a batch is written to the message store (when enabled) before it is handed out;
+ * its cursor and context tokens are then written in the background (see `committer.ts`). A crash
+ * before that commit makes the server send the batch again; the store absorbs the repeat, and
+ * named consumers never see it twice.
  *
  * @module
  */
@@ -21,8 +21,8 @@
 import { SessionExpiredError } from "../protocol/mod.ts";
 import { InvalidMessageError, Message } from "../models.ts";
 import { isObject } from "../wire_fields.ts";
-import { recordInboundBatch } from "./context_state.ts";
-import { commitInOrder, type ContextsFile, errorText, type PreparedWrite } from "./data_dir.ts";
+import type { Committer } from "./committer.ts";
+import { errorText } from "./data_dir.ts";
 import { NotLoggedInError } from "./errors.ts";
 import { sleep } from "../protocol/sleep.ts";
 import type { ClientContext } from "./client_context.ts";
@@ -38,6 +38,8 @@ import type { StoreBinding } from "./store_binding.ts";
 export interface PolledBatch {
   /** The token it was polled with. */
   cred: Credentials;
+  /** The cursor it was polled with. */
+  from: string;
   /** The next cursor (`""` when the server sent none). */
   cursor: string;
   /** Inbound user messages, in order. */
@@ -54,11 +56,13 @@ class EarlyReturn extends Error {}
 export class Poller {
   readonly #ctx: ClientContext;
   readonly #registry: SessionRegistry;
+  readonly #committer: Committer;
 
   /** Creates the poller of a client. */
-  constructor(ctx: ClientContext, registry: SessionRegistry) {
+  constructor(ctx: ClientContext, registry: SessionRegistry, committer: Committer) {
     this.#ctx = ctx;
     this.#registry = registry;
+    this.#committer = committer;
   }
 
   /**
@@ -211,9 +215,10 @@ export class Poller {
       1,
       Math.min(deadline - ctx.now(), (cred.longPollMs ?? 35_000) + 5_000),
     );
+    const from = cred.cursor;
     let resp;
     try {
-      resp = await this.#registry.apiFor(cred).getUpdates(cred.cursor, { timeoutMs, signal });
+      resp = await this.#registry.apiFor(cred).getUpdates(from, { timeoutMs, signal });
     } catch (err) {
       if (signal.aborted) return undefined;
       if (err instanceof SessionExpiredError) await this.#expired(s, cred);
@@ -250,65 +255,31 @@ export class Poller {
       }
       messages.push(message);
     }
-    return { cred, cursor: resp.get_updates_buf ?? "", messages };
+    return { cred, from, cursor: resp.get_updates_buf ?? "", messages };
   }
 
   /**
-   * The disk half of a poll: store the messages, then persist the cursor and the context tokens
-   * (one data-lock section for any number of batches), then drop duplicates; returns the
-   * messages to hand out. Throws when the store or the files cannot be written: the caller then
-   * calls {@linkcode Poller.rewind}.
+   * The disk half of a poll: store the messages, queue the cursor and the context tokens for the
+   * committer (written in the background, see `committer.ts`), then drop duplicates; returns the
+   * messages to hand out. Throws when the store cannot be written: the caller then calls
+   * {@linkcode Poller.rewind}.
    */
   async processBatch(s: SessionState, batch: PolledBatch): Promise<Message[]> {
     if (batch.messages.length) {
       const store = await this.#ctx.store();
       if (store) this.#storeReceived(store, batch.messages);
     }
-    await this.#commitPoll(s, batch);
+    this.#committer.enqueue(s, batch.cred, batch.cursor, batch.messages);
     return batch.messages.filter((m) => this.#ctx.firstSighting(m));
   }
 
   /**
-   * A batch could not be processed: poll again from the last committed cursor after a pause, so
-   * its messages are fetched again rather than skipped.
+   * A batch could not be processed: poll again from the cursor it was polled with, after a
+   * pause, so its messages are fetched again rather than skipped.
    */
   rewind(s: SessionState, batch: PolledBatch, err: unknown): void {
-    batch.cred.cursor = batch.cred.committedCursor;
+    batch.cred.cursor = batch.from;
     this.#noteFailure(s, batch.cred, err, "Cannot process the messages of");
-  }
-
-  /** Persist the new cursor (only when non-empty) and the received context tokens. */
-  async #commitPoll(s: SessionState, batch: PolledBatch): Promise<void> {
-    const { dir, dataLock } = this.#ctx;
-    const { cred, cursor, messages } = batch;
-    const nowSec = this.#ctx.now() / 1000;
-    await dataLock.withLock(async () => {
-      const disk = dir.readToken(s.name);
-      // Logged out, or logged in again, by this or another process while we polled: the cursor
-      // belongs to a token that is gone, and must never be written beside another one.
-      if (!disk || disk.token !== cred.bot.token) return;
-      // Both files are fsynced in parallel, then renamed contexts first: a crash in between
-      // leaves the old cursor, so the batch is fetched again with its tokens, never skipped
-      // with its tokens lost.
-      const writes: Promise<PreparedWrite>[] = [];
-      let contexts: ContextsFile | undefined;
-      if (messages.some((m) => m.contextToken)) {
-        contexts = dir.readContexts(s.name);
-        recordInboundBatch(
-          contexts,
-          messages.filter((m) => m.contextToken).map((m) => [m.fromUser, m.contextToken] as const),
-          nowSec,
-        );
-        writes.push(dir.prepareContexts(s.name, contexts));
-      }
-      if (cursor && cursor !== disk.cursor) {
-        disk.cursor = cursor;
-        writes.push(dir.prepareToken(s.name, disk));
-      }
-      if (writes.length) await commitInOrder(writes);
-      if (cursor) cred.committedCursor = cursor;
-      if (contexts) s.contexts = contexts;
-    });
   }
 
   async #expired(s: SessionState, cred: Credentials): Promise<void> {

@@ -44,6 +44,8 @@ import {
 } from "./media_input.ts";
 import type { SentPart } from "./store_binding.ts";
 import type { ClientContext } from "./client_context.ts";
+import type { Committer } from "./committer.ts";
+import { WeiLinkError } from "../weilink_error.ts";
 import { isUsable, type SessionRegistry, type SessionState } from "./session_registry.ts";
 import type { MediaKind, SendContent } from "./types.ts";
 
@@ -75,11 +77,30 @@ interface MediaPart {
 export class Sender {
   readonly #ctx: ClientContext;
   readonly #registry: SessionRegistry;
+  readonly #committer: Committer;
 
   /** Creates the sender of a client. */
-  constructor(ctx: ClientContext, registry: SessionRegistry) {
+  constructor(ctx: ClientContext, registry: SessionRegistry, committer: Committer) {
     this.#ctx = ctx;
     this.#registry = registry;
+    this.#committer = committer;
+  }
+
+  /**
+   * Wait until the context tokens of every message handed out so far are in `contexts.json`, the
+   * file a send reads under the data lock.
+   */
+  async #tokensSaved(to: string): Promise<void> {
+    try {
+      await this.#committer.flush();
+    } catch (err) {
+      throw new WeiLinkError(
+        `Cannot reach "${to}": the context tokens of the latest messages could not be saved: ${
+          errorText(err)
+        }`,
+        { cause: err },
+      );
+    }
   }
 
   /** See `WeiLink.send`. */
@@ -96,6 +117,7 @@ export class Sender {
     if (total === 0) throw new TypeError("Cannot send: no text or media given");
 
     // Route, check the window and reserve the quota in one short critical section.
+    await this.#tokensSaved(to);
     const nowSec = ctx.now() / 1000;
     const { s, token } = await ctx.dataLock.withLock(async () => {
       this.#registry.sync();
@@ -289,8 +311,9 @@ export class Sender {
   }
 
   /** The session to reach `to` through, routed under the data lock. */
-  #routeLocked(to: string): Promise<SessionState> {
-    return this.#ctx.dataLock.withLock(() => {
+  async #routeLocked(to: string): Promise<SessionState> {
+    await this.#tokensSaved(to);
+    return await this.#ctx.dataLock.withLock(() => {
       this.#registry.sync();
       const s = this.#route(to);
       s.contexts = this.#ctx.dir.readContexts(s.name);

@@ -33,6 +33,8 @@ export interface Credentials {
   cursor: string;
   /** Cursor as last written to (or read from) `token.json`. */
   committedCursor: string;
+  /** Cursor this process is writing to `token.json` right now, if any. */
+  writingCursor: string | undefined;
   /**
    * Epoch seconds when `getupdates` answered `-14` for this token (persisted as `expired_at`);
    * `undefined` while the token works. An expired token is still probed, with growing pauses.
@@ -91,6 +93,7 @@ function newCredentials(bot: BotInfo, cursor: string, expiredAt?: number): Crede
     bot,
     cursor,
     committedCursor: cursor,
+    writingCursor: undefined,
     expiredAt,
     probes: 0,
     probeNow: false,
@@ -231,7 +234,7 @@ export class SessionRegistry {
     const expiredAt = token.expired_at ?? undefined;
     if (cred && cred.bot.token === token.token && cred.bot.baseUrl === token.base_url) {
       // The same credentials: take what another process changed.
-      if (token.cursor !== cred.committedCursor) {
+      if (token.cursor !== cred.committedCursor && token.cursor !== cred.writingCursor) {
         cred.cursor = token.cursor;
         cred.committedCursor = token.cursor;
       }
