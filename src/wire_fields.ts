@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { MediaInfo, VideoInfo, VoiceInfo } from "./models.ts";
+import type { MediaInfo, VideoInfo, VoiceInfo } from "./media_info.ts";
 
 /** A plain JSON object. */
 export type JsonObject = Record<string, unknown>;
