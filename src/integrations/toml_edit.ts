@@ -311,9 +311,3 @@ export function removeTomlTable(
   const out = lines.join("\n");
   return eol === "\n" ? out : out.replaceAll("\n", eol);
 }
-
-/** Whether the table at `path` exists in `text` (as a `[header]`). */
-export function hasTomlTable(text: string, path: readonly string[]): boolean {
-  const found = layout(text.replaceAll("\r\n", "\n"));
-  return found.tables.some((t) => !t.arrayOfTables && t.path.join("\0") === path.join("\0"));
-}

@@ -232,15 +232,18 @@ Deno.test("setup: -d is passed on to the agents; CODEX_HOME and XDG_CONFIG_HOME 
 
 Deno.test("setup: a config the editor cannot read is refused before anything is written", async () => {
   await using home = await tempDir("weilink_setup_bad_");
-  await writeTree(home.path, { ".config/opencode/opencode.json": '{ "theme": "x", }}\n' });
-  const before = await snapshot(home.path);
-  assert.throws(() => planSetup("opencode", options(home.path)), SyntaxError);
   await writeTree(home.path, {
+    ".config/opencode/opencode.json": '{ "theme": "x", }}\n',
     ".codex/config.toml": "[mcp_servers]\nweilink = { command = 'x' }\n",
   });
+  const before = await snapshot(home.path);
+  assert.throws(() => planSetup("opencode", options(home.path)), SyntaxError);
   assert.throws(() => planSetup("codex", options(home.path)), /defined inline at line 2/);
-  assert.ok(!(await snapshot(home.path)).has(".codex/hooks"));
-  void before;
+  assert.throws(
+    () => planSetup("codex", options(home.path, { uninstall: true })),
+    /defined inline at line 2/,
+  );
+  assert.deepEqual(changedPaths(before, await snapshot(home.path)), []);
 });
 
 Deno.test("launcher: the agent starts the WeiLink this setup was run with", () => {
