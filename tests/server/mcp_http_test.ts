@@ -231,8 +231,10 @@ Deno.test("mcp over streamable HTTP: tools, login, recv, send, download, history
       await env.sandbox.expireSession(botId);
       const sent = await call("send", { to: userId, text: "after expiry" });
       assert.equal(sent.isError, true);
-      // -14 on a send alone only says the context token was refused; getupdates decides.
-      assert.match(sent.text, /refused the context token.*-14/i);
+      // -14 on a send alone only says the context token was refused; getupdates decides. The
+      // server polls in the background, so its poll may see -14 first: then the session is
+      // expired already and the send says so.
+      assert.match(sent.text, /refused the context token.*-14|expired|not logged in/i);
       const recv = await call("recv", { timeout: 1 });
       assert.equal(recv.isError, true);
       assert.match(recv.text, /expired|not logged in/i);
