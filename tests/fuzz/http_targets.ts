@@ -23,7 +23,9 @@ import {
   docText,
   isTreeObject,
   type JsonDoc,
+  jsonText,
   type MutateOptions,
+  mutateText,
   mutateTree,
   obj,
   randomEdits,
@@ -503,15 +505,18 @@ export const controlTarget: Target<ControlInput, HttpEnv> = {
       const mutated = query.map(([k, v]): [string, string] => {
         if (!rng.chance(0.4)) return [k, v];
         const value = mutateTree(rng, v, CONTROL_OPTIONS, 2);
-        return [k, typeof value === "string" ? value : JSON.stringify(value)];
+        return [k, typeof value === "string" ? value : jsonText(value)];
       });
       // The chat view long-polls up to `wait` ms by design; keep that out of the time limit.
       const bounded = mutated.map(([k, v]): [string, string] =>
         k === "wait" && !(Number(v) <= 300) ? [k, "50"] : [k, v]
       );
+      // A URL cannot carry a lone surrogate: it goes as U+FFFD, as a browser would send it.
       const path = route.startsWith("media/") && rng.chance(0.3)
         ? `media/${
-          encodeURIComponent(String(mutateTree(rng, "7300000000000000123", CONTROL_OPTIONS, 1)))
+          encodeURIComponent(
+            mutateText(rng, "7300000000000000123", CONTROL_OPTIONS, 1).toWellFormed(),
+          )
         }`
         : route;
       return { method: "GET", route: path, doc: null, query: bounded, contentType: null };

@@ -398,7 +398,21 @@ async function runHttpTargets(
         if (target === restTarget && index % 5 === 0) {
           await maintainRestServer(env).catch(() => {});
         }
-        const input = target.generate(caseRng(options.seed, target.name, index));
+        let input: unknown;
+        try {
+          input = target.generate(caseRng(options.seed, target.name, index));
+        } catch (error) {
+          // A broken generator is the fuzzer's own bug: seen in the report, not a crashed run.
+          failures.push({
+            target: target.name,
+            index,
+            kind: "unexpected",
+            error: `the generator failed: ${errorText(error)}`,
+            signature: signatureOf("unexpected", error),
+            input: "(none: generation failed)",
+          });
+          continue;
+        }
         const attempt = async (): Promise<{ error: unknown } | undefined> => {
           try {
             await target.run(input, env);

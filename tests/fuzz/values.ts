@@ -509,6 +509,33 @@ export function mutateText(rng: Rng, text: string, opts: MutateOptions, maxRound
  */
 export const MAX_DOC_CHARS = 1024 * 1024;
 
+/**
+ * Whether the JSON text of `root` would be longer than `limit` characters, without writing it:
+ * a widened tree may share one large node a thousand times, and its text could pass the longest
+ * string the engine can hold. Stops as soon as the limit is passed.
+ */
+export function longerThan(root: Tree, limit: number): boolean {
+  let length = 0;
+  const stack: Tree[] = [root];
+  while (stack.length) {
+    const node = stack.pop()!;
+    if (typeof node === "string") length += node.length + 2;
+    else if (node instanceof RawJson) length += node.text.length;
+    else if (Array.isArray(node)) {
+      length += node.length + 1;
+      for (const child of node) stack.push(child);
+    } else if (isTreeObject(node)) {
+      for (const key of Object.keys(node)) {
+        length += key.length + 4;
+        stack.push(node[key]!);
+      }
+      length += 2;
+    } else length += String(node).length;
+    if (length > limit) return true;
+  }
+  return false;
+}
+
 type Operator = (rng: Rng, node: Tree, opts: MutateOptions) => Tree | undefined;
 
 const OPERATORS: readonly [number, Operator][] = [
@@ -621,7 +648,7 @@ export function mutateTree(rng: Rng, tree: Tree, opts: MutateOptions, maxRounds 
       }
     }
     const mutated = replaceAt(out, path, op(rng, node, opts));
-    if (jsonText(mutated).length <= MAX_DOC_CHARS) out = mutated;
+    if (!longerThan(mutated, MAX_DOC_CHARS)) out = mutated;
   }
   return out;
 }
