@@ -8,6 +8,12 @@
 import { decryptAesEcb, encryptAesEcb, md5Hex } from "../crypto/mod.ts";
 import { opaqueToken, randomBytes, randomHex } from "./wire_json.ts";
 
+/**
+ * `getuploadurl.media_type` (1 image, 2 video, 3 file, 4 voice) of each message item type
+ * (2 image, 3 voice, 4 file, 5 video): spec §4.1 has two numberings.
+ */
+export const UPLOAD_TYPE_OF_ITEM: Readonly<Record<number, number>> = { 2: 1, 5: 2, 4: 3, 3: 4 };
+
 /** An encrypted blob and what it was stored for. */
 export interface MediaRecord {
   cipher: Uint8Array;

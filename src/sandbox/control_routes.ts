@@ -31,21 +31,18 @@
 
 import { Hono } from "hono";
 import type { Context } from "hono";
-import { INJECT_MAX_DEPTH, type SandboxCore } from "./sandbox_core.ts";
+import { INJECT_MAX_DEPTH } from "./inbound.ts";
+import type { SandboxCore } from "./sandbox_core.ts";
 import type {
   ConfirmLoginOptions,
   InjectMessage,
   SandboxFault,
   SessionExpiryField,
 } from "./types.ts";
-import { base64, fromBase64Text, jsonDepth } from "./wire_json.ts";
+import { base64, fromBase64Text, isRecord, jsonDepth } from "./wire_json.ts";
 
 /** Longest wait a `/chat` poll may ask for. */
 const MAX_CHAT_WAIT_MS = 25_000;
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
 
 async function bodyOf(c: Context): Promise<Record<string, unknown>> {
   const text = await c.req.text();
@@ -185,8 +182,8 @@ export function controlRoutes(core: SandboxCore): Hono {
     );
   });
 
-  app.get("/violations", (c) => c.json(core.violations()));
-  app.get("/notes", (c) => c.json(core.notes()));
+  app.get("/violations", (c) => c.json(core.rules.violations()));
+  app.get("/notes", (c) => c.json(core.rules.notes()));
   app.get("/requests", (c) => c.json(core.faults.counts()));
 
   app.post("/fail", async (c) => {

@@ -14,9 +14,10 @@
 import { Hono } from "hono";
 import type { Context } from "hono";
 import type { FaultEndpoint, SandboxFault } from "./types.ts";
-import { type BotRecord, SandboxCore, type WireBody } from "./sandbox_core.ts";
+import { type BotRecord, SESSION_TIMEOUT } from "./bot_record.ts";
 import type { CdnResult } from "./cdn_store.ts";
-import { wireJson } from "./wire_json.ts";
+import type { SandboxCore } from "./sandbox_core.ts";
+import { isRecord, type WireBody, wireJson } from "./wire_json.ts";
 
 const JSON_TYPE = { "content-type": "application/json; charset=utf-8" };
 
@@ -132,18 +133,18 @@ function endpointRoute(
 /** Records violations of the headers every request must carry (spec §1.3). */
 function checkAppHeaders(core: SandboxCore, c: Context, endpoint: string, botId?: string): void {
   if (c.req.header("iLink-App-Id") === undefined) {
-    core.violate(endpoint, "missing_app_id", "header iLink-App-Id is missing", botId);
+    core.rules.violate(endpoint, "missing_app_id", "header iLink-App-Id is missing", botId);
   }
   const version = c.req.header("iLink-App-ClientVersion");
   if (version === undefined) {
-    core.violate(
+    core.rules.violate(
       endpoint,
       "missing_client_version",
       "header iLink-App-ClientVersion is missing",
       botId,
     );
   } else if (!/^\d+$/.test(version)) {
-    core.violate(
+    core.rules.violate(
       endpoint,
       "bad_client_version",
       "iLink-App-ClientVersion must be a decimal number ((major<<16)|(minor<<8)|patch)",
@@ -164,10 +165,10 @@ function checkPostHeaders(
 ): string | undefined {
   checkAppHeaders(core, c, endpoint, botId);
   if (!(c.req.header("Content-Type") ?? "").toLowerCase().startsWith("application/json")) {
-    core.violate(endpoint, "content_type", "Content-Type must be application/json", botId);
+    core.rules.violate(endpoint, "content_type", "Content-Type must be application/json", botId);
   }
   if (c.req.header("AuthorizationType") !== "ilink_bot_token") {
-    core.violate(
+    core.rules.violate(
       endpoint,
       "missing_authorization_type",
       'header AuthorizationType must be "ilink_bot_token"',
@@ -176,7 +177,7 @@ function checkPostHeaders(
   }
   const uin = c.req.header("X-WECHAT-UIN");
   if (uin === undefined) {
-    core.violate(endpoint, "missing_wechat_uin", "header X-WECHAT-UIN is missing", botId);
+    core.rules.violate(endpoint, "missing_wechat_uin", "header X-WECHAT-UIN is missing", botId);
     return undefined;
   }
   let decoded = "";
@@ -186,7 +187,7 @@ function checkPostHeaders(
     // Reported below.
   }
   if (!/^\d{1,10}$/.test(decoded) || Number(decoded) > 0xffff_ffff) {
-    core.violate(
+    core.rules.violate(
       endpoint,
       "bad_wechat_uin",
       "X-WECHAT-UIN must be base64 of the decimal text of a random uint32",
@@ -197,20 +198,37 @@ function checkPostHeaders(
   return uin;
 }
 
+/** Notes the `X-WECHAT-UIN` of a bot call; a repeated value breaks the fresh-per-request rule. */
+function checkUinReuse(
+  core: SandboxCore,
+  bot: BotRecord,
+  uin: string | undefined,
+  endpoint: string,
+): void {
+  if (uin === undefined) return;
+  if (bot.lastUin === uin) {
+    core.rules.violate(
+      endpoint,
+      "reused_wechat_uin",
+      "X-WECHAT-UIN repeats the previous request's value; it must be fresh per request",
+      bot.botId,
+    );
+  }
+  bot.lastUin = uin;
+}
+
 /** Parses a JSON request body; undefined when it is not a JSON object. */
 async function jsonBody(c: Context): Promise<Record<string, unknown> | undefined> {
   try {
     const body: unknown = JSON.parse(await c.req.text());
-    if (typeof body === "object" && body !== null && !Array.isArray(body)) {
-      return body as Record<string, unknown>;
-    }
+    if (isRecord(body)) return body;
   } catch {
     // Reported by the caller.
   }
   return undefined;
 }
 
-const UNKNOWN_TOKEN: WireBody = { ret: -14, errcode: -14, errmsg: "session timeout" };
+const UNKNOWN_TOKEN: WireBody = { ret: -14, errcode: -14, errmsg: SESSION_TIMEOUT };
 
 /** Mounts `/ilink/bot/*` on a new Hono app. */
 export function ilinkRoutes(core: SandboxCore): Hono {
@@ -224,17 +242,17 @@ export function ilinkRoutes(core: SandboxCore): Hono {
     endpointRoute(core, "get_bot_qrcode", async (c) => {
       const ep = "get_bot_qrcode";
       if (c.req.query("bot_type") !== "3") {
-        core.violate(ep, "bot_type", "query parameter bot_type must be 3");
+        core.rules.violate(ep, "bot_type", "query parameter bot_type must be 3");
       }
       let localTokens: string[] = [];
       if (c.req.method === "POST") {
         checkPostHeaders(core, c, ep);
         const body = await jsonBody(c);
         if (!body) {
-          core.violate(ep, "invalid_json", "the body is not a JSON object");
+          core.rules.violate(ep, "invalid_json", "the body is not a JSON object");
         } else {
           if (!Array.isArray(body.local_token_list)) {
-            core.violate(
+            core.rules.violate(
               ep,
               "missing_local_token_list",
               "local_token_list (possibly []) is required in the body",
@@ -243,7 +261,11 @@ export function ilinkRoutes(core: SandboxCore): Hono {
             localTokens = body.local_token_list.filter((t): t is string => typeof t === "string");
           }
           if (body.base_info !== undefined) {
-            core.violate(ep, "unexpected_base_info", "get_bot_qrcode does not take base_info");
+            core.rules.violate(
+              ep,
+              "unexpected_base_info",
+              "get_bot_qrcode does not take base_info",
+            );
           }
         }
       } else {
@@ -260,7 +282,7 @@ export function ilinkRoutes(core: SandboxCore): Hono {
       checkAppHeaders(core, c, ep);
       const qrcode = c.req.query("qrcode");
       if (!qrcode) {
-        core.violate(ep, "missing_qrcode", "query parameter qrcode is required");
+        core.rules.violate(ep, "missing_qrcode", "query parameter qrcode is required");
         return wireResponse(c, { ret: -1, errmsg: "invalid arguments" });
       }
       return wireResponse(c, core.logins.status(qrcode, c.req.query("verify_code")));
@@ -286,7 +308,7 @@ export function ilinkRoutes(core: SandboxCore): Hono {
         const bot = token ? core.botByToken(token) : undefined;
         const uin = checkPostHeaders(core, c, endpoint, bot?.botId);
         if (!token) {
-          core.violate(
+          core.rules.violate(
             endpoint,
             "missing_authorization",
             "header Authorization: Bearer is missing",
@@ -297,14 +319,14 @@ export function ilinkRoutes(core: SandboxCore): Hono {
         if (!bot) return wireResponse(c, UNKNOWN_TOKEN);
         const expired = core.expiredBody(bot);
         if (expired) return wireResponse(c, expired);
-        core.checkUinReuse(bot, uin, endpoint);
+        checkUinReuse(core, bot, uin, endpoint);
         const body = await jsonBody(c);
         if (!body) {
-          core.violate(endpoint, "invalid_json", "the body is not a JSON object", bot.botId);
+          core.rules.violate(endpoint, "invalid_json", "the body is not a JSON object", bot.botId);
           return c.text("invalid JSON body", 400);
         }
         if (typeof body.base_info !== "object" || body.base_info === null) {
-          core.violate(
+          core.rules.violate(
             endpoint,
             "missing_base_info",
             "the body has no base_info object",
@@ -313,7 +335,7 @@ export function ilinkRoutes(core: SandboxCore): Hono {
         } else if (
           typeof (body.base_info as Record<string, unknown>).channel_version !== "string"
         ) {
-          core.violate(
+          core.rules.violate(
             endpoint,
             "missing_channel_version",
             "base_info.channel_version should name the client version",
@@ -327,7 +349,7 @@ export function ilinkRoutes(core: SandboxCore): Hono {
 
   botCall("getupdates", "/ilink/bot/getupdates", (bot, body) => {
     if (body.sync_buf !== undefined) {
-      core.violate(
+      core.rules.violate(
         "getupdates",
         "sync_buf",
         "sync_buf is deprecated; send get_updates_buf only",
@@ -380,7 +402,7 @@ function cdnQuery(
   const decoded = new Map<string, string>();
   for (const [name, value] of raw) {
     if (ENCODED_PARAMS.includes(name) && /[+/=]/.test(value)) {
-      core.violate(
+      core.rules.violate(
         endpoint,
         "unencoded_query_param",
         `query parameter ${name} contains an unencoded "+", "/" or "="; use encodeURIComponent`,
@@ -393,7 +415,11 @@ function cdnQuery(
     }
   }
   if (c.req.header("Authorization") !== undefined) {
-    core.violate(endpoint, "token_sent_to_cdn", "CDN requests must not carry the bearer token");
+    core.rules.violate(
+      endpoint,
+      "token_sent_to_cdn",
+      "CDN requests must not carry the bearer token",
+    );
   }
   return decoded;
 }
@@ -414,10 +440,14 @@ export function cdnRoutes(core: SandboxCore): Hono {
     endpointRoute(core, "cdn_upload", async (c) => {
       const ep = "cdn_upload";
       if (c.req.method === "PUT") {
-        core.violate(ep, "upload_method", "CDN uploads use POST (PUT was an early README error)");
+        core.rules.violate(
+          ep,
+          "upload_method",
+          "CDN uploads use POST (PUT was an early README error)",
+        );
       }
       if (c.req.header("Content-Type") !== "application/octet-stream") {
-        core.violate(
+        core.rules.violate(
           ep,
           "cdn_content_type",
           "CDN uploads send Content-Type: application/octet-stream",

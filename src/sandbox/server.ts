@@ -128,7 +128,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     const path = rawPath(c.req.url);
     if (path.includes("//")) {
       const merged = path.replace(/\/{2,}/g, "/");
-      core.violate(
+      core.rules.violate(
         ENDPOINT_PATHS[merged] ?? merged,
         "double_slash_path",
         `the path "${path}" has a doubled "/"; join the base URL and "ilink/bot/…" with one`,
@@ -198,8 +198,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     injectMessage: (msg) => later(() => core.inject(msg)),
     injectRaw: (json, opts) => later(() => core.injectRaw(json, opts?.botId)),
     sent: (filter) => later(() => core.sent(filter)),
-    violations: () => later(() => core.violations()),
-    notes: () => later(() => core.notes()),
+    violations: () => later(() => core.rules.violations()),
+    notes: () => later(() => core.rules.notes()),
     requests: () => later(() => core.faults.counts()),
     fail: (endpoint, fault) => later(() => core.fail(endpoint, fault)),
     expireSession: (botId, opts) =>

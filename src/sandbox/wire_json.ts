@@ -7,6 +7,16 @@
 /** A JSON-ready response body (bigints are written as JSON numbers by {@linkcode wireJson}). */
 export type WireBody = Record<string, unknown>;
 
+/** Whether `v` is a JSON object (not `null`, not an array). */
+export function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** `v` when it is a string, else undefined. */
+export function asString(v: unknown): string | undefined {
+  return typeof v === "string" ? v : undefined;
+}
+
 // `JSON.rawJSON` (V8 ≥ 11.4) is not in TypeScript's lib yet; it lets a bigint be written as a bare
 // JSON number without the precision loss of going through a float.
 const rawJson = (JSON as unknown as { rawJSON(text: string): unknown }).rawJSON;
