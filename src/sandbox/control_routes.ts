@@ -10,7 +10,7 @@
  * | POST | `/inject_raw` | `{json: string, botId?}`: `json` becomes one `msgs` entry verbatim | `{ok: true}` |
  * | GET | `/sent` | `?botId=&to=` | `SentRecord[]`, `media.base64` instead of bytes |
  * | GET | `/violations` | — | `Violation[]` |
- * | GET | `/notes` | — | `Violation[]` (accepted behaviour worth knowing) |
+ * | GET | `/notes` | — | `Note[]` (accepted behaviour worth knowing) |
  * | GET | `/requests` | — | `{<endpoint>: <requests read>}` for every endpoint |
  * | POST | `/fail` | `{endpoint, kind, ret?, errcode?, errmsg?, times?}` | `{ok: true}` |
  * | POST | `/expire` | `{botId, field?, reviveAfterMs?}` | `{ok: true}` |

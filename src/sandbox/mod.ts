@@ -22,6 +22,7 @@ export type {
   ExpireSessionOptions,
   FaultEndpoint,
   InjectMessage,
+  Note,
   Sandbox,
   SandboxFault,
   SandboxFaultKind,
@@ -32,3 +33,5 @@ export type {
   Violation,
 } from "./types.ts";
 export { FAULT_ENDPOINTS, FAULT_KINDS } from "./types.ts";
+export type { NoteRule, ViolationRule } from "./violation_rules.ts";
+export { NOTE_RULES, VIOLATION_RULES } from "./violation_rules.ts";

@@ -13,6 +13,7 @@ import { cipherSize, decodeAesKey, decryptAesEcb } from "../crypto/mod.ts";
 import { type BotRecord, SESSION_TIMEOUT } from "./bot_record.ts";
 import { type CdnStore, UPLOAD_TYPE_OF_ITEM } from "./cdn_store.ts";
 import type { RuleReporter } from "./rule_log.ts";
+import type { ViolationRule } from "./violation_rules.ts";
 import { asString, fromBase64Text, isRecord, type WireBody } from "./wire_json.ts";
 
 /** What the outbound rules need from the sandbox. */
@@ -70,7 +71,8 @@ export function checkSendMessage(
   body: Record<string, unknown>,
 ): SendVerdict {
   const ep = "sendmessage";
-  const violate = (rule: string, detail: string) => host.rules.violate(ep, rule, detail, bot.botId);
+  const violate = (rule: ViolationRule, detail: string) =>
+    host.rules.violate(ep, rule, detail, bot.botId);
   const invalid = { refused: { ret: -1, errmsg: "invalid arguments" } };
   const msg = body.msg;
   if (!isRecord(msg)) {
@@ -205,7 +207,7 @@ function resolveOutboundMedia(
   to: string,
   item: Record<string, unknown>,
 ): Uint8Array | undefined {
-  const violate = (rule: string, detail: string) =>
+  const violate = (rule: ViolationRule, detail: string) =>
     host.rules.violate("sendmessage", rule, detail, bot.botId);
   const type = item.type as number;
   const key = MEDIA_ITEM_KEY[type];
@@ -300,7 +302,7 @@ export function answerUploadUrl(
   bot: BotRecord,
   body: Record<string, unknown>,
 ): WireBody {
-  const violate = (rule: string, detail: string) =>
+  const violate = (rule: ViolationRule, detail: string) =>
     host.rules.violate("getuploadurl", rule, detail, bot.botId);
   const filekey = asString(body.filekey) ?? "";
   if (!/^[0-9a-f]{32}$/.test(filekey)) {

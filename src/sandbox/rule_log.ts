@@ -5,7 +5,8 @@
  * @module
  */
 
-import type { Violation } from "./types.ts";
+import type { Note, Violation } from "./types.ts";
+import type { NoteRule, ViolationRule } from "./violation_rules.ts";
 
 /** Violations (and, separately, notes) kept at most; older ones are dropped first. */
 const CAP = 5000;
@@ -13,28 +14,28 @@ const CAP = 5000;
 /** Where the rules of an endpoint report what they found. */
 export interface RuleReporter {
   /** Records a protocol violation. */
-  violate(endpoint: string, rule: string, detail: string, botId?: string): void;
+  violate(endpoint: string, rule: ViolationRule, detail: string, botId?: string): void;
   /** Records a note: accepted behaviour worth knowing (same shape as a violation). */
-  note(endpoint: string, rule: string, detail: string, botId?: string): void;
+  note(endpoint: string, rule: NoteRule, detail: string, botId?: string): void;
 }
 
 /** The recorded violations and notes of one sandbox. */
 export class RuleLog implements RuleReporter {
   readonly #log: ((line: string) => void) | undefined;
   #violations: Violation[] = [];
-  #notes: Violation[] = [];
+  #notes: Note[] = [];
 
   /** `log` receives one line per violation; absent when quiet. */
   constructor(log?: (line: string) => void) {
     this.#log = log;
   }
 
-  violate(endpoint: string, rule: string, detail: string, botId?: string): void {
+  violate(endpoint: string, rule: ViolationRule, detail: string, botId?: string): void {
     push(this.#violations, { at: Date.now(), endpoint, rule, detail }, botId);
     this.#log?.(`violation ${endpoint} ${rule}: ${detail}`);
   }
 
-  note(endpoint: string, rule: string, detail: string, botId?: string): void {
+  note(endpoint: string, rule: NoteRule, detail: string, botId?: string): void {
     push(this.#notes, { at: Date.now(), endpoint, rule, detail }, botId);
   }
 
@@ -44,7 +45,7 @@ export class RuleLog implements RuleReporter {
   }
 
   /** Notes so far, oldest first. */
-  notes(): Violation[] {
+  notes(): Note[] {
     return this.#notes.map((n) => ({ ...n }));
   }
 
@@ -60,7 +61,7 @@ export class RuleLog implements RuleReporter {
   }
 }
 
-function push(list: Violation[], entry: Violation, botId: string | undefined): void {
+function push<T extends Violation | Note>(list: T[], entry: T, botId: string | undefined): void {
   if (botId !== undefined) entry.botId = botId;
   list.push(entry);
   if (list.length > CAP) list.shift();

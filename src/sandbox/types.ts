@@ -4,6 +4,8 @@
  * @module
  */
 
+import type { NoteRule, ViolationRule } from "./violation_rules.ts";
+
 /** Options of {@linkcode startSandbox}. Every field is optional. */
 export interface SandboxOptions {
   /** TCP port to listen on; `0` (the default) picks a free port. */
@@ -213,9 +215,8 @@ export interface SentRecord {
 }
 
 /**
- * A protocol rule a client broke; the real server might reject or misbehave on it. The same shape
- * is used for notes ({@linkcode Sandbox.notes}): behaviour the sandbox accepts but that is worth
- * knowing, such as a reply with a context token older than the user's newest one.
+ * A protocol rule a client broke; the real server might reject or misbehave on it. Notes
+ * ({@linkcode Sandbox.notes}) have the same shape with a {@linkcode NoteRule}.
  */
 export interface Violation {
   /** Epoch milliseconds. */
@@ -226,11 +227,20 @@ export interface Violation {
   botId?: string;
   /**
    * Stable rule id, e.g. `missing_base_info`, `multiple_items`, `media_key_not_format_b`,
-   * `double_slash_path`; for notes `older_context_token`.
+   * `double_slash_path`; every one is listed in {@linkcode VIOLATION_RULES}.
    */
-  rule: string;
+  rule: ViolationRule;
   /** Human-readable explanation (never contains secrets). */
   detail: string;
+}
+
+/**
+ * Behaviour the sandbox accepts but that is worth knowing, such as a reply with a context token
+ * older than the user's newest one; see {@linkcode Sandbox.notes}.
+ */
+export interface Note extends Omit<Violation, "rule"> {
+  /** Stable note id, e.g. `older_context_token`; every one is listed in {@linkcode NOTE_RULES}. */
+  rule: NoteRule;
 }
 
 /** A login confirmed (or scanned) by {@linkcode Sandbox.confirmLogin}. */
@@ -319,7 +329,7 @@ export interface Sandbox {
    * Notes recorded so far, oldest first: accepted behaviour worth knowing, e.g. a reply with a
    * context token older than the user's newest (`older_context_token`).
    */
-  notes(): Promise<Violation[]>;
+  notes(): Promise<Note[]>;
   /**
    * How many requests each endpoint (by {@linkcode FaultEndpoint} name) has received and read,
    * every endpoint listed. A request is counted once it has been read in full, so a

@@ -7,6 +7,7 @@
 
 import type { BotRecord } from "./bot_record.ts";
 import type { RuleReporter } from "./rule_log.ts";
+import type { ViolationRule } from "./violation_rules.ts";
 import { asString, base64, randomBytes, type WireBody } from "./wire_json.ts";
 
 /** Answers `getconfig` with the user's typing ticket (one per bot and user). */
@@ -37,7 +38,7 @@ export function answerTyping(
   bot: BotRecord,
   body: Record<string, unknown>,
 ): WireBody {
-  const violate = (rule: string, detail: string) =>
+  const violate = (rule: ViolationRule, detail: string) =>
     rules.violate("sendtyping", rule, detail, bot.botId);
   const user = asString(body.ilink_user_id) ?? "";
   const ticket = asString(body.typing_ticket) ?? "";
