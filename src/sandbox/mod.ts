@@ -15,7 +15,7 @@
  */
 
 export { startSandbox } from "./server.ts";
-export { describeSandbox, runSandboxCli } from "./main.ts";
+export { describeSandbox } from "./describe_sandbox.ts";
 export type {
   ConfirmedLogin,
   ConfirmLoginOptions,

@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
-import { startSandbox } from "../../src/sandbox/mod.ts";
-import { describeSandbox, parseSandboxArgs } from "../../src/sandbox/main.ts";
+import { describeSandbox, startSandbox } from "../../src/sandbox/mod.ts";
 import { login } from "./raw_client.ts";
 
 const TOKEN = "s3cret-control-token-0123";
@@ -104,18 +103,4 @@ Deno.test("on loopback without a token, a foreign Origin is still refused", asyn
   } finally {
     await sandbox.close();
   }
-});
-
-Deno.test("command line: --control-token, WEILINK_SANDBOX_TOKEN and --connection-faults", () => {
-  const noEnv = () => undefined;
-  assert.deepEqual(
-    parseSandboxArgs(["--host", "0.0.0.0", "--control-token", TOKEN, "--connection-faults"], noEnv),
-    { quiet: false, hostname: "0.0.0.0", controlToken: TOKEN, connectionFaults: true },
-  );
-  const env = (name: string) =>
-    name === "WEILINK_SANDBOX_TOKEN" ? "from-the-environment" : undefined;
-  assert.equal(parseSandboxArgs([], env)?.controlToken, "from-the-environment");
-  assert.equal(parseSandboxArgs([`--control-token=${TOKEN}`], env)?.controlToken, TOKEN);
-  assert.equal(parseSandboxArgs([], noEnv)?.controlToken, undefined);
-  assert.throws(() => parseSandboxArgs(["--control-token"], noEnv), /needs a value/);
 });

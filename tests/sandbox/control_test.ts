@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
-import { startSandbox } from "../../src/sandbox/mod.ts";
-import { parseSandboxArgs, runSandboxCli } from "../../src/sandbox/main.ts";
+import { describeSandbox, startSandbox } from "../../src/sandbox/mod.ts";
 import {
   call,
   createQr,
@@ -231,33 +230,23 @@ Deno.test("a deliberately bad client collects one violation per broken rule", as
   }
 });
 
-Deno.test("command-line flags map to sandbox options", async () => {
-  assert.deepEqual(parseSandboxArgs(["--port", "0", "--long-poll-ms=250", "--host", "127.0.0.1"]), {
-    quiet: false,
-    port: 0,
-    longPollMs: 250,
-    hostname: "127.0.0.1",
-  });
-  assert.equal(parseSandboxArgs(["--help"]), undefined);
-  assert.throws(() => parseSandboxArgs(["--port", "x"]), RangeError);
-  assert.throws(() => parseSandboxArgs(["--nope"]), /Unknown flag "--nope"/);
-
-  const logged: string[] = [];
-  const original = console.log;
-  console.log = (...args: unknown[]) => logged.push(args.join(" "));
-  let sandbox;
+Deno.test("describeSandbox names the URLs and the environment that points WeiLink at them", async () => {
+  const sandbox = await startSandbox({ longPollMs: 100 });
   try {
-    sandbox = await runSandboxCli(["--long-poll-ms", "100", "--quiet"]);
-  } finally {
-    console.log = original;
-  }
-  try {
-    assert.ok(sandbox);
-    const out = logged.join("\n");
+    const out = describeSandbox(sandbox).join("\n");
     assert.ok(out.includes(sandbox.baseUrl) && out.includes(sandbox.phoneUrl));
+    assert.ok(out.includes(`WEILINK_BASE_URL=${sandbox.baseUrl}`));
     assert.ok(out.includes(`WEILINK_CDN_BASE_URL=${sandbox.cdnBaseUrl}`));
+    assert.ok(!out.includes("control token"), "no token to mention on loopback without one");
+    assert.ok(!out.includes("Connection faults"));
   } finally {
-    await sandbox?.close();
+    await sandbox.close();
+  }
+  const overNode = await startSandbox({ connectionFaults: true });
+  try {
+    assert.ok(describeSandbox(overNode).includes("  Connection faults: on (served by node:http)"));
+  } finally {
+    await overNode.close();
   }
 });
 
