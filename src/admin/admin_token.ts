@@ -37,7 +37,7 @@ export async function resolveAdminToken(
   let token: string | undefined;
   let origin: string;
   if (source.token !== undefined) {
-    [token, origin] = [source.token, "the token option (--token)"];
+    [token, origin] = [source.token, "the token option (--admin-token)"];
   } else if (source.tokenFile !== undefined) {
     [token, origin] = [await readTokenFile(source.tokenFile, warn), `"${source.tokenFile}"`];
   } else {

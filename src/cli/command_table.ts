@@ -286,6 +286,49 @@ export const COMMANDS: readonly Command[] = [
     run: async (ctx) => (await import("./commands/servers.ts")).runOpenApi(ctx),
   },
   {
+    name: "admin",
+    summary: "Start the web admin panel.",
+    group: "server",
+    description:
+      "Serve the admin panel: log sessions in by QR code, see who wrote, read and search the\n" +
+      "history, chat live and send files. Polls in the background, or follows the message store\n" +
+      "while another process polls. Without a token it listens on loopback only; with one\n" +
+      "(--admin-token, --token-file or WEILINK_ADMIN_TOKEN) browsers sign in at /login and\n" +
+      "scripts send Authorization: Bearer <token>.",
+    flags: {
+      host: {
+        type: "string",
+        valueName: "HOST",
+        description: "address to bind (default 127.0.0.1; others require a token)",
+      },
+      port: {
+        type: "string",
+        short: "p",
+        valueName: "PORT",
+        description: "port (default 8080; the next free one when taken)",
+      },
+      "admin-token": {
+        type: "string",
+        valueName: "TOKEN",
+        description:
+          "token for browsers and scripts, 16+ characters (visible in ps: prefer the file)",
+      },
+      "token-file": {
+        type: "string",
+        valueName: "PATH",
+        description: "read the admin token from this file (chmod 600; env WEILINK_ADMIN_TOKEN)",
+      },
+      "no-banner": { type: "boolean", description: "print only the URL" },
+    },
+    common: [...SERVER_FLAGS, "json"],
+    examples: [
+      "admin",
+      "admin -p 9000 -d ~/.weilink-work",
+      "admin --host 0.0.0.0 --token-file ~/.config/weilink/admin-token",
+    ],
+    run: async (ctx) => (await import("./commands/admin.ts")).runAdmin(ctx),
+  },
+  {
     name: "sandbox",
     summary: "Start the embedded iLink sandbox and print its URLs.",
     group: "other",

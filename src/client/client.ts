@@ -7,6 +7,7 @@
  */
 
 import type { BotInfo, Message, SendResult, UploadedMedia, UploadMediaType } from "../models.ts";
+import type { AdminHandle, AdminOptions } from "../admin/mod.ts";
 import { ClientContext } from "./client_context.ts";
 import { Committer } from "./committer.ts";
 import { Consumer } from "./consumer.ts";
@@ -193,6 +194,7 @@ export class WeiLink {
   readonly #sender: Sender;
   readonly #dispatcher: Dispatcher;
   readonly #consumers = new Set<Consumer>();
+  #admin: Promise<AdminHandle> | undefined;
 
   /** Opens the data directory (migrating a legacy flat layout) and loads every session. */
   constructor(options: WeiLinkOptions = {}) {
@@ -558,6 +560,34 @@ export class WeiLink {
     return this.#dispatcher.stop();
   }
 
+  // ---- admin panel --------------------------------------------------------------------------
+
+  /**
+   * Serve the web admin panel for this client (default `127.0.0.1:8080`, the next free port when
+   * taken); resolves with its URL. It does not poll by itself: call `runBackground()`, or let
+   * another process poll the data directory. Calling it again returns the running panel.
+   * `close()` stops it.
+   *
+   * @throws {WeiLinkError} when binding beyond loopback without a token, or no port is free.
+   */
+  startAdmin(options: AdminOptions = {}): Promise<AdminHandle> {
+    this.#ctx.assertOpen();
+    this.#admin ??= import("../admin/mod.ts")
+      .then(({ serveAdmin }) => serveAdmin(this, options))
+      .catch((error) => {
+        this.#admin = undefined;
+        throw error;
+      });
+    return this.#admin;
+  }
+
+  /** Stop the admin panel, if it runs. */
+  async stopAdmin(): Promise<void> {
+    const admin = this.#admin;
+    this.#admin = undefined;
+    await (await admin?.catch(() => undefined))?.close();
+  }
+
   // ---- lifecycle ----------------------------------------------------------------------------
 
   /**
@@ -571,6 +601,7 @@ export class WeiLink {
       this.#dispatcher.afterStop(() => this.close());
       return;
     }
+    await this.stopAdmin();
     await this.stop();
     for (const consumer of this.#consumers) await consumer.close();
     this.#consumers.clear();

@@ -70,6 +70,7 @@ import { WeiLinkError } from "../weilink_error.ts";
 import type { ToolContext, ToolRegistry } from "./tools.ts";
 import type { ServerInfo } from "./mcp.ts";
 import type { WeiLinkBackend } from "./backend.ts";
+import type { AdminHandle } from "../admin/mod.ts";
 import type { FileAccessPolicy } from "../input/mod.ts";
 import type { HttpTimeouts, WebHandler } from "./http_listener.ts";
 import { VERSION } from "../version.ts";
@@ -118,9 +119,13 @@ export interface ServeOptions {
   maxBodyBytes?: number;
   /** HTTP connection timeouts (defaults: headers 10 s, whole request 30 s, keep-alive 5 s). */
   timeouts?: HttpTimeouts;
-  /** Also start the admin panel (accepted for forward compatibility; not served yet). */
+  /**
+   * Also serve the admin panel over the same client (default `false`; `cli.ts mcp` and
+   * `cli.ts openapi` turn it on unless `--no-admin`). It binds `host` like the server and takes
+   * the server's token, if any.
+   */
   admin?: boolean;
-  /** Port of the admin panel (accepted for forward compatibility). */
+  /** Port of the admin panel (default 8080; the next free one when taken). */
   adminPort?: number;
   /** Print a start-up line to stderr (default `true`). */
   banner?: boolean;
@@ -140,6 +145,8 @@ export interface ServerHandle {
   readonly transport: "stdio" | "streamable-http" | "sse" | "openapi";
   /** Endpoint URL for HTTP transports (`…/mcp`, `…/sse`, or the REST root); absent for stdio. */
   readonly url?: string;
+  /** URL of the admin panel, when `admin` was set. */
+  readonly adminUrl?: string;
   /** Resolves once the server has stopped (stdin closed, aborted or closed). */
   readonly finished: Promise<void>;
   /** Stop the server and close the client. Safe to call twice. */
@@ -182,12 +189,21 @@ export async function serveMcp(options: ServeOptions = {}): Promise<ServerHandle
       // handshake (or on the first tool call, whichever comes first).
       const { serveStdio } = await import("./mcp.ts");
       startupMark("MCP SDK loaded");
+      let admin: Promise<AdminHandle | undefined> | undefined;
       const stdio = await serveStdio(runtime.registry, SERVER_INFO, {
-        onInitialized: () => runtime.warmUp(),
+        onInitialized: () => {
+          runtime.warmUp();
+          // The panel starts once the client is talking to us, off the path of its first
+          // answers; its URL goes to stderr (stdout is the JSON-RPC stream).
+          if (options.admin) admin ??= startAdmin(runtime, options);
+        },
       });
       startupMark("stdio transport connected");
       banner(options, `WeiLink MCP server ${SERVER_INFO.version} on stdio`);
-      const finished = stdio.finished.then(() => runtime.close()).finally(restoreConsole);
+      const finished = stdio.finished
+        .then(async () => await (await admin)?.close())
+        .then(() => runtime.close())
+        .finally(restoreConsole);
       const handle: ServerHandle = {
         transport,
         finished,
@@ -357,6 +373,8 @@ async function createFilePolicy(options: ServeOptions): Promise<FileAccessPolicy
 interface Runtime {
   /** The tool registry, built on first need (it loads the zod schemas). */
   registry(): Promise<ToolRegistry>;
+  /** The client and its adapter, opened on first need. */
+  backend(): Promise<WeiLinkBackend>;
   /** Start building the registry and opening the client in the background. */
   warmUp(): void;
   close(): Promise<void>;
@@ -396,6 +414,7 @@ function createRuntime(options: ServeOptions, files: FileAccessPolicy): Runtime 
   };
   return {
     registry,
+    backend: open,
     warmUp() {
       // The registry and the client (data directory, store, polling) are needed by the first
       // tool call; start on them once the transport is up and idle, so that call does not pay
@@ -413,6 +432,42 @@ function createRuntime(options: ServeOptions, files: FileAccessPolicy): Runtime 
       })();
     },
   };
+}
+
+/** Serves the admin panel over the server's client, on `host` and with the server's token. */
+async function openAdmin(
+  runtime: Runtime,
+  options: ServeOptions,
+  host: string,
+  token?: string,
+): Promise<AdminHandle> {
+  const [{ serveAdmin }, backend] = await Promise.all([
+    import("../admin/mod.ts"),
+    runtime.backend(),
+  ]);
+  return await serveAdmin(backend.client, {
+    host,
+    port: options.adminPort ?? 8080,
+    ...(token ? { token } : {}),
+    banner: options.banner !== false,
+    logLevel: options.logLevel ?? "info",
+  });
+}
+
+/** {@linkcode openAdmin} for stdio: a failure is a warning on stderr, never the server's end. */
+async function startAdmin(
+  runtime: Runtime,
+  options: ServeOptions,
+): Promise<AdminHandle | undefined> {
+  try {
+    const token = await resolveToken(options);
+    return await openAdmin(runtime, options, options.host ?? "127.0.0.1", token);
+  } catch (error) {
+    console.error(
+      `WeiLink admin panel not started: ${error instanceof Error ? error.message : error}`,
+    );
+    return undefined;
+  }
 }
 
 function readEnv(name: string): string | undefined {
@@ -451,6 +506,16 @@ async function listen(
   }
   http.boundPort = listener.port;
   runtime.warmUp();
+  let admin: AdminHandle | undefined;
+  if (options.admin) {
+    try {
+      admin = await openAdmin(runtime, options, http.host, http.token);
+    } catch (error) {
+      await listener.close();
+      await runtime.close();
+      throw error;
+    }
+  }
   const hostPart = http.host.includes(":") && !http.host.startsWith("[")
     ? `[${http.host}]`
     : http.host;
@@ -460,12 +525,19 @@ async function listen(
   const close = () =>
     closing ??= (async () => {
       await spec.closeExtra?.();
+      await admin?.close();
       await listener.close();
       await runtime.close();
     })();
   options.signal?.addEventListener("abort", () => void close(), { once: true });
   const finished = listener.finished.then(() => closing).then(() => {});
-  return { transport: spec.transport, url, finished, close };
+  return {
+    transport: spec.transport,
+    url,
+    ...(admin ? { adminUrl: admin.url } : {}),
+    finished,
+    close,
+  };
 }
 
 function banner(options: ServeOptions, line: string): void {

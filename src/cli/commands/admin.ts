@@ -20,6 +20,7 @@ export async function runAdmin(ctx: CommandContext): Promise<number> {
   const host = str("host") ?? "127.0.0.1";
   const port = parsePort(str("port") ?? "8080", "--port");
   const tokenFile = str("token-file");
+  const token = str("admin-token");
   const [{ WeiLink }, { serveAdmin }] = await Promise.all([
     import("../../client/mod.ts"),
     import("../../admin/mod.ts"),
@@ -32,6 +33,7 @@ export async function runAdmin(ctx: CommandContext): Promise<number> {
       port,
       banner: false,
       logLevel: common.logLevel,
+      ...(token !== undefined ? { token } : {}),
       ...(tokenFile !== undefined ? { tokenFile } : {}),
     });
     try {
