@@ -12,6 +12,7 @@
 export const BENCHES: readonly { name: string; file: string }[] = [
   { name: "aes", file: "aes_bench.ts" },
   { name: "store", file: "store_bench.ts" },
+  { name: "search", file: "search_bench.ts" },
   { name: "recv", file: "recv_bench.ts" },
   { name: "mcp", file: "mcp_bench.ts" },
   { name: "cli", file: "cli_startup.ts" },

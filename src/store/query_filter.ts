@@ -5,6 +5,7 @@
  */
 
 import { MessageDirection } from "../models.ts";
+import { CANDIDATES_CLAUSE, phrase } from "./text_index.ts";
 
 /** Filters shared by {@linkcode MessageStore.query} and {@linkcode MessageStore.count}. */
 export interface MessageFilter {
@@ -96,8 +97,15 @@ export function likeContains(needle: string): string {
   return `%${needle.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
-/** Validates a filter object and compiles it into a `WHERE` clause (empty when unfiltered). */
-export function compileFilter(filter: MessageFilter | undefined): CompiledFilter {
+/**
+ * Validates a filter object and compiles it into a `WHERE` clause (empty when unfiltered). With
+ * `indexed`, a text filter is narrowed to the full-text index's candidates first (see
+ * `text_index.ts`); the `LIKE` test stays, so the rows are the same.
+ */
+export function compileFilter(
+  filter: MessageFilter | undefined,
+  indexed = false,
+): CompiledFilter {
   if (filter !== undefined && (typeof filter !== "object" || filter === null)) {
     throw new TypeError("Invalid filter: expected an object");
   }
@@ -139,6 +147,10 @@ export function compileFilter(filter: MessageFilter | undefined): CompiledFilter
   }
   const text = optionalString("textContains", f.textContains);
   if (text !== undefined) {
+    if (indexed) {
+      clauses.push(CANDIDATES_CLAUSE);
+      params.push(phrase(text));
+    }
     clauses.push("text LIKE ? ESCAPE '\\'");
     params.push(likeContains(text));
   }
