@@ -208,6 +208,21 @@ async function listenOnFreePort(
   const timeouts = { requestMs: 120_000 };
   const last = port === 0 ? 0 : Math.min(65535, port + PORT_ATTEMPTS - 1);
   for (let candidate = port;; candidate++) {
+    // Deno's node:http reports a refused net permission as an uncaught error, after listen()
+    // returned: ask first, and say which flag is missing.
+    if (!netGranted(host, candidate)) {
+      if (candidate === port) {
+        throw new WeiLinkError(
+          `Cannot serve the admin panel: Deno does not grant listening on ${
+            listenTarget(host, port)
+          } (add --allow-net=${listenTarget(host, port)}, or turn the panel off)`,
+        );
+      }
+      throw new WeiLinkError(
+        `Cannot serve the admin panel: port ${port} on "${host}" is in use and Deno does not ` +
+          `grant the next one, ${candidate}`,
+      );
+    }
     try {
       const listener = await listenHttp(handler, { hostname: host, port: candidate, timeouts });
       if (candidate !== port) {
@@ -226,6 +241,23 @@ async function listenOnFreePort(
         throw error;
       }
     }
+  }
+}
+
+/** `host:port` as `--allow-net` names it (`host` alone for any port). */
+function listenTarget(host: string, port: number): string {
+  const bare = host.replace(/^\[|\]$/g, "");
+  const named = bare.includes(":") ? `[${bare}]` : bare;
+  return port === 0 ? named : `${named}:${port}`;
+}
+
+/** Whether Deno grants listening on `host:port` (never prompts). */
+function netGranted(host: string, port: number): boolean {
+  try {
+    return Deno.permissions.querySync({ name: "net", host: listenTarget(host, port) }).state ===
+      "granted";
+  } catch {
+    return true;
   }
 }
 

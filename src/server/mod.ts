@@ -454,14 +454,20 @@ async function openAdmin(
   });
 }
 
-/** {@linkcode openAdmin} for stdio: a failure is a warning on stderr, never the server's end. */
+/** {@linkcode openAdmin}, where a failure is a warning on stderr, never the server's end. */
 async function startAdmin(
   runtime: Runtime,
   options: ServeOptions,
+  host?: string,
+  token?: string,
 ): Promise<AdminHandle | undefined> {
   try {
-    const token = await resolveToken(options);
-    return await openAdmin(runtime, options, options.host ?? "127.0.0.1", token);
+    return await openAdmin(
+      runtime,
+      options,
+      host ?? options.host ?? "127.0.0.1",
+      token ?? await resolveToken(options),
+    );
   } catch (error) {
     console.error(
       `WeiLink admin panel not started: ${error instanceof Error ? error.message : error}`,
@@ -506,16 +512,11 @@ async function listen(
   }
   http.boundPort = listener.port;
   runtime.warmUp();
-  let admin: AdminHandle | undefined;
-  if (options.admin) {
-    try {
-      admin = await openAdmin(runtime, options, http.host, http.token);
-    } catch (error) {
-      await listener.close();
-      await runtime.close();
-      throw error;
-    }
-  }
+  // The panel is optional: when it cannot start (no net permission for its port, every port
+  // taken), the server says why on stderr and serves without it.
+  const admin = options.admin
+    ? await startAdmin(runtime, options, http.host, http.token)
+    : undefined;
   const hostPart = http.host.includes(":") && !http.host.startsWith("[")
     ? `[${http.host}]`
     : http.host;
