@@ -379,6 +379,9 @@ Deno.test("demo runs the echo bot and answers an injected message", async () => 
   try {
     const ready = JSON.parse(await child.nextLine()) as Record<string, string>;
     assert.match(ready.phone_url as string, /^http:\/\/127\.0\.0\.1:\d+\/phone$/);
+    // The admin panel shows the bot's side of the same conversation.
+    const status = await fetch(`${ready.admin_url}/api/status`);
+    assert.equal((await status.json()).is_connected, true);
     const control = ready.control_url as string;
     type Sent = { text?: string; type: number; media?: { md5: string } };
     // Like a person on the phone: write, wait for the answer, write again.

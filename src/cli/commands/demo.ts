@@ -3,7 +3,8 @@
  *
  * Starts the embedded sandbox, logs a bot into it (the sandbox confirms the
  * QR login itself), runs the echo bot and prints the phone page URL where a
- * person plays the WeChat user. Runs until Ctrl-C or `--exit-after`.
+ * person plays the WeChat user, and the admin panel's URL where the bot's side of the
+ * conversation shows. Runs until Ctrl-C or `--exit-after`.
  *
  * @module
  */
@@ -69,15 +70,26 @@ export async function runDemo(ctx: CommandContext): Promise<number> {
     const [bot] = await Promise.all([login, sandbox.confirmLogin({ userId: DEMO_USER })]);
     attachEchoBot(client);
     const running = client.runBackground();
+    // The admin panel shows the same conversation from the bot's side.
+    const admin = await client.startAdmin({ banner: false, logLevel: "silent" }).catch(() =>
+      undefined
+    );
     // The command the user has: an installed `weilink`, or `deno run -A cli.ts` in a clone.
     const prog = program();
 
     out.result(
-      { ...sandboxUrls(sandbox), bot_id: bot.botId, user_id: bot.userId, data_dir: basePath },
+      {
+        ...sandboxUrls(sandbox),
+        ...(admin ? { admin_url: admin.url } : {}),
+        bot_id: bot.botId,
+        user_id: bot.userId,
+        data_dir: basePath,
+      },
       () => [
         "WeiLink demo: an echo bot is running on the embedded iLink sandbox.",
         "",
         `  Chat with it:  ${sandbox.phoneUrl}`,
+        ...(admin ? [`  Admin panel:   ${admin.url}`] : []),
         "",
         `  Bot:           ${bot.botId}`,
         `  You (phone):   ${bot.userId}`,
