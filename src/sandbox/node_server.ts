@@ -12,6 +12,7 @@
 
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { closedEarly, writeBody } from "../http/mod.ts";
 
 /** A running `node:http` front. */
 export interface NodeFront {
@@ -61,6 +62,8 @@ async function respond(
   req: IncomingMessage,
   res: ServerResponse,
 ): Promise<void> {
+  // Listened for before the handler runs: a client may hang up while a long poll is held.
+  const gone = closedEarly(res);
   const request = toRequest(req, options);
   const response = await options.handler(request);
   if (options.isDropped(request)) {
@@ -75,32 +78,7 @@ async function respond(
     res.end();
     return;
   }
-  // Streamed, so a large download is never held twice in memory.
-  const reader = response.body.getReader();
-  try {
-    while (true) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      if (res.destroyed) return;
-      if (!res.write(value)) await drained(res);
-    }
-    res.end();
-  } finally {
-    reader.releaseLock();
-  }
-}
-
-/** Resolves when `res` can take more data, or when its connection is gone. */
-function drained(res: ServerResponse): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      res.off("drain", done);
-      res.off("close", done);
-      resolve();
-    };
-    res.on("drain", done);
-    res.on("close", done);
-  });
+  await writeBody(res, response.body, gone);
 }
 
 /** The web `Request` of an incoming request; its body is read only when the handler reads it. */

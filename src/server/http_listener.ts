@@ -22,6 +22,7 @@
 
 import type { AddressInfo, Socket } from "node:net";
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
+import { closedEarly, writeBody } from "../http/mod.ts";
 
 /** Connection timeouts, in milliseconds. */
 export interface HttpTimeouts {
@@ -158,13 +159,10 @@ async function serveOne(
   req: IncomingMessage,
   res: ServerResponse,
 ): Promise<void> {
-  const aborted = new AbortController();
-  res.once("close", () => {
-    if (!res.writableFinished) aborted.abort();
-  });
+  const aborted = closedEarly(res);
   let request: Request;
   try {
-    request = toRequest(req, base, aborted.signal);
+    request = toRequest(req, base, aborted);
   } catch {
     // An absolute-form target, or a header value the Fetch API refuses.
     return plain(res, 400, "Bad request");
@@ -175,7 +173,7 @@ async function serveOne(
   } catch {
     return plain(res, 500, "Internal server error");
   }
-  await writeResponse(req, res, response, aborted.signal).catch(() => res.destroy());
+  await writeResponse(req, res, response, aborted).catch(() => res.destroy());
 }
 
 function toRequest(req: IncomingMessage, base: string, signal: AbortSignal): Request {
@@ -288,33 +286,7 @@ async function writeResponse(
     res.end();
     return;
   }
-  const reader = response.body.getReader();
-  const stop = () => void reader.cancel().catch(() => {});
-  aborted.addEventListener("abort", stop, { once: true });
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      // Flushed at once: event streams must reach the client as they are written.
-      if (!res.write(value)) await drained(res);
-      if (aborted.aborted) return;
-    }
-    res.end();
-  } finally {
-    aborted.removeEventListener("abort", stop);
-  }
-}
-
-function drained(res: ServerResponse): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      res.off("drain", done);
-      res.off("close", done);
-      resolve();
-    };
-    res.on("drain", done);
-    res.on("close", done);
-  });
+  await writeBody(res, response.body, aborted);
 }
 
 function plain(res: ServerResponse, status: number, text: string): void {
