@@ -1,21 +1,21 @@
 import assert from "node:assert/strict";
 import { FAULT_ENDPOINTS, type Sandbox, startSandbox } from "../../src/sandbox/mod.ts";
-import { call, goodHeaders, type LoggedIn, login, poll, sendText } from "./raw_client.ts";
+import {
+  call,
+  goodHeaders,
+  type LoggedIn,
+  login,
+  poll,
+  sendText,
+  textReply,
+} from "./raw_client.ts";
 
 const encoder = new TextEncoder();
 
 /** The body of a well-formed text reply. */
 function replyBody(to: string, contextToken: string, text: string): string {
   return JSON.stringify({
-    msg: {
-      from_user_id: "",
-      to_user_id: to,
-      client_id: crypto.randomUUID(),
-      message_type: 2,
-      message_state: 2,
-      context_token: contextToken,
-      item_list: [{ type: 1, text_item: { text } }],
-    },
+    msg: textReply(to, contextToken, text),
     base_info: { channel_version: "1.0.0" },
   });
 }

@@ -114,15 +114,18 @@ export function sendText(
   contextToken: string,
   text: string,
 ): Promise<RawAnswer> {
-  return call(sandbox, token, "sendmessage", {
-    msg: {
-      from_user_id: "",
-      to_user_id: to,
-      client_id: crypto.randomUUID(),
-      message_type: 2,
-      message_state: 2,
-      context_token: contextToken,
-      item_list: [{ type: 1, text_item: { text } }],
-    },
-  });
+  return call(sandbox, token, "sendmessage", { msg: textReply(to, contextToken, text) });
+}
+
+/** The `msg` of a well-formed text reply. */
+export function textReply(to: string, contextToken: string, text: string): Record<string, unknown> {
+  return {
+    from_user_id: "",
+    to_user_id: to,
+    client_id: crypto.randomUUID(),
+    message_type: 2,
+    message_state: 2,
+    context_token: contextToken,
+    item_list: [{ type: 1, text_item: { text } }],
+  };
 }
