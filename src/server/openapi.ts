@@ -1,7 +1,7 @@
 /**
  * The REST face of the tool registry: `POST /tools/<name>`, `GET /tools`, `GET /openapi.json`
  * (OpenAPI 3.1, generated from the same zod schemas as the MCP tool listing) and Swagger UI at
- * `/docs`.
+ * `/docs`, served from this process (see `swagger_ui.ts`); `/` redirects there.
  *
  * @module
  */
@@ -11,6 +11,7 @@ import * as z from "zod";
 import type { ServerInfo } from "./mcp.ts";
 import type { ToolRegistry } from "./tools.ts";
 import { toToolError } from "./tool_errors.ts";
+import { addSwaggerUi } from "./swagger_ui.ts";
 
 /** A JSON Schema (2020-12) object. */
 type JsonSchema = Record<string, unknown>;
@@ -156,7 +157,7 @@ export interface OpenApiAppOptions extends OpenApiDocumentOptions {
   guard?: MiddlewareHandler;
 }
 
-/** The REST app. Swagger UI is loaded on first visit to `/docs`. */
+/** The REST app. Swagger UI's assets are loaded on first visit to `/docs`. */
 export function createOpenApiApp(
   registry: ToolRegistry,
   info: ServerInfo,
@@ -171,13 +172,7 @@ export function createOpenApiApp(
     return c.json(document);
   });
 
-  let docs: Promise<MiddlewareHandler> | undefined;
-  app.get("/docs", async (c, next) => {
-    docs ??= import("@hono/swagger-ui").then(({ swaggerUI }) =>
-      swaggerUI({ url: "/openapi.json", title: "WeiLink API" })
-    );
-    return await (await docs)(c, next);
-  });
+  addSwaggerUi(app);
 
   let listing: Record<string, unknown> | undefined;
   app.get("/tools", (c) => {

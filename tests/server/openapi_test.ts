@@ -57,7 +57,9 @@ Deno.test("openapi: valid 3.1 document, every route exercised", async (t) => {
       assert.equal(res.status, 200);
       const html = await res.text();
       assert.match(html, /swagger/i);
-      assert.match(html, /\/openapi\.json/);
+      // The start-up script is its own asset (no inline script), and it loads this document.
+      const init = await (await fetch(`${base}/docs/init.js`)).text();
+      assert.match(init, /\/openapi\.json/);
     });
 
     await t.step("request errors: bad JSON, bad args, unknown tool, not logged in", async () => {

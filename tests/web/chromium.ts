@@ -37,3 +37,23 @@ export async function launchChromium(): Promise<Browser> {
     ],
   });
 }
+
+/**
+ * The folder for screenshots: `$WEILINK_ARTIFACTS_DIR` when set (created if missing), else a new
+ * temporary folder, whose path is printed so a person can look at the pictures.
+ */
+export async function screenshotDir(label: string): Promise<string> {
+  let dir: string | undefined;
+  try {
+    dir = Deno.env.get("WEILINK_ARTIFACTS_DIR") || undefined;
+  } catch {
+    // No env permission: a temporary folder.
+  }
+  if (dir) {
+    await Deno.mkdir(dir, { recursive: true });
+    return dir;
+  }
+  dir = await Deno.makeTempDir({ prefix: `weilink_${label}_screens_` });
+  console.log(`Screenshots (${label}): ${dir}`);
+  return dir;
+}
