@@ -14,6 +14,7 @@ export const BENCHES: readonly { name: string; file: string }[] = [
   { name: "store", file: "store_bench.ts" },
   { name: "search", file: "search_bench.ts" },
   { name: "recv", file: "recv_bench.ts" },
+  { name: "send", file: "send_bench.ts" },
   { name: "mcp", file: "mcp_bench.ts" },
   { name: "cli", file: "cli_startup.ts" },
 ];

@@ -12,7 +12,7 @@ import { ClientContext } from "./client_context.ts";
 import { Committer } from "./committer.ts";
 import { Consumer } from "./consumer.ts";
 import { contextStatus } from "./context_state.ts";
-import { validateSessionName } from "./data_dir.ts";
+import { syncedSoon, validateSessionName } from "./data_dir.ts";
 import { Dispatcher } from "./dispatcher.ts";
 import { LoginError } from "./errors.ts";
 import { runQrLogin } from "./login.ts";
@@ -254,7 +254,10 @@ export class WeiLink {
   }
 
   #contactsOf(s: SessionState): Contact[] {
-    const contexts = this.#committer.view(s, this.#ctx.dir.readContexts(s.name));
+    const contexts = this.#sender.viewContexts(
+      s,
+      this.#committer.view(s, this.#ctx.dir.readContexts(s.name)),
+    );
     const nowSec = this.#ctx.now() / 1000;
     const date = (seconds: number | undefined) => seconds ? new Date(seconds * 1000) : undefined;
     return Object.entries(contexts)
@@ -606,6 +609,8 @@ export class WeiLink {
     for (const consumer of this.#consumers) await consumer.close();
     this.#consumers.clear();
     await this.#committer.close();
+    await this.#sender.close();
+    await syncedSoon();
     this.#ctx.close();
     this.#dispatcher.wakeAll();
   }

@@ -187,6 +187,68 @@ export async function atomicWrite(path: string, data: string, mode = 0o600): Pro
   await (await prepareAtomicWrite(path, data, mode)).commit();
 }
 
+/**
+ * Replace `path` atomically at once (temp file and rename, no fsync first), then fsync it in the
+ * background. Other processes see the new content as soon as this resolves, and a crash of this
+ * process cannot undo it; only a power loss in the few milliseconds before the background fsync
+ * can (on file systems that do not order a rename after the data it points at: ext4 does).
+ * For small files on the path of a request, where a fsync would double its latency.
+ */
+export function replaceSoonSynced(path: string, data: string, mode = 0o600): void {
+  const tmp = `${path}.tmp`;
+  const bytes = new TextEncoder().encode(data);
+  // Synchronous: a few system calls on a small file cost less than trips through the async pool.
+  let file: Deno.FsFile;
+  try {
+    file = Deno.openSync(tmp, { write: true, createNew: true, mode });
+  } catch (err) {
+    if (!(err instanceof Deno.errors.AlreadyExists)) throw err;
+    // A killed writer's leftover: writers hold `.data.lock`, so nobody else is using it.
+    Deno.removeSync(tmp);
+    file = Deno.openSync(tmp, { write: true, createNew: true, mode });
+  }
+  try {
+    let written = 0;
+    while (written < bytes.length) written += file.writeSync(bytes.subarray(written));
+  } catch (err) {
+    file.close();
+    removeQuietly(tmp);
+    throw err;
+  }
+  file.close();
+  Deno.renameSync(tmp, path);
+  syncSoon(path);
+}
+
+/** Paths waiting for their background fsync, and the flush that takes them. */
+const unsynced = new Set<string>();
+let syncing: Promise<void> | undefined;
+
+/** Fsync `path` in the background; several calls before the flush runs share one fsync. */
+function syncSoon(path: string): void {
+  unsynced.add(path);
+  syncing ??= (async () => {
+    while (unsynced.size > 0) {
+      const paths = [...unsynced];
+      unsynced.clear();
+      await Promise.all(paths.map(async (p) => {
+        try {
+          using file = await Deno.open(p, { read: true, write: true });
+          await file.sync();
+        } catch {
+          // Replaced or removed meanwhile: its successor is synced by its own writer.
+        }
+      }));
+    }
+    syncing = undefined;
+  })();
+}
+
+/** Resolves once every background fsync started so far has finished. */
+export function syncedSoon(): Promise<void> {
+  return syncing ?? Promise.resolve();
+}
+
 function removeQuietly(path: string): void {
   try {
     Deno.removeSync(path);
@@ -424,6 +486,14 @@ export class DataDir {
   /** Atomically write a session's `contexts.json` (mode 0600). */
   async writeContexts(name: string, contexts: ContextsFile): Promise<void> {
     await (await this.prepareContexts(name, contexts)).commit();
+  }
+
+  /**
+   * {@linkcode DataDir.writeContexts} for the path of a send: visible at once, fsynced in the
+   * background (see {@linkcode replaceSoonSynced}).
+   */
+  updateContexts(name: string, contexts: ContextsFile): void {
+    replaceSoonSynced(this.contextsPath(name), toPythonJson(contexts), 0o600);
   }
 
   /** {@linkcode DataDir.writeContexts} up to the rename, for {@linkcode commitInOrder}. */

@@ -29,7 +29,7 @@ import {
   reserveSends,
   settleSends,
 } from "./context_state.ts";
-import { errorText } from "./data_dir.ts";
+import { type ContextsFile, errorText } from "./data_dir.ts";
 import {
   NoContextError,
   NotLoggedInError,
@@ -45,6 +45,7 @@ import {
 import type { SentPart } from "./store_binding.ts";
 import type { ClientContext } from "./client_context.ts";
 import type { Committer } from "./committer.ts";
+import { SendStamps } from "./send_stamps.ts";
 import { WeiLinkError } from "../weilink_error.ts";
 import { isUsable, type SessionRegistry, type SessionState } from "./session_registry.ts";
 import type { MediaKind, SendContent } from "./types.ts";
@@ -78,12 +79,24 @@ export class Sender {
   readonly #ctx: ClientContext;
   readonly #registry: SessionRegistry;
   readonly #committer: Committer;
+  readonly #stamps: SendStamps;
 
   /** Creates the sender of a client. */
   constructor(ctx: ClientContext, registry: SessionRegistry, committer: Committer) {
     this.#ctx = ctx;
     this.#registry = registry;
     this.#committer = committer;
+    this.#stamps = new SendStamps(ctx);
+  }
+
+  /** `contexts` of `s` as just read from disk, with what sends left pending applied. */
+  viewContexts(s: SessionState, contexts: ContextsFile): ContextsFile {
+    return this.#stamps.view(s, contexts);
+  }
+
+  /** Write what sends left pending (the time of the last sends). */
+  close(): Promise<void> {
+    return this.#stamps.flush();
   }
 
   /**
@@ -135,7 +148,9 @@ export class Sender {
         );
       }
       reserveSends(s.contexts, to, total);
-      await ctx.dir.writeContexts(s.name, s.contexts);
+      this.#stamps.applyTo(s, s.contexts);
+      // Visible to every process before the request leaves; fsynced in the background.
+      ctx.dir.updateContexts(s.name, s.contexts);
       return { s, token: status.token };
     });
 
@@ -214,15 +229,24 @@ export class Sender {
     }
     const success = error === undefined;
     const used = sent + (maybeDelivered ? 1 : 0);
-    const remaining = await ctx.dataLock.withLock(async () => {
-      const contexts = ctx.dir.readContexts(s.name);
-      const left = cause instanceof StaleContextError
-        ? (dropToken(contexts, to, token), 0)
-        : settleSends(contexts, to, token, total - used, success, ctx.now() / 1000);
-      await ctx.dir.writeContexts(s.name, contexts);
-      s.contexts = contexts;
-      return left;
-    });
+    let remaining: number;
+    if (success && used === total) {
+      // All sent: nothing to give back, only the time of the last send to record, which can
+      // wait for the next write of the file (or the stamps' own, moments later).
+      remaining = Math.max(0, CONTEXT_QUOTA - (s.contexts[to]?.sc ?? 0));
+      this.#stamps.record(s, to, ctx.now() / 1000);
+    } else {
+      remaining = await ctx.dataLock.withLock(async () => {
+        const contexts = ctx.dir.readContexts(s.name);
+        this.#stamps.applyTo(s, contexts);
+        const left = cause instanceof StaleContextError
+          ? (dropToken(contexts, to, token), 0)
+          : settleSends(contexts, to, token, total - used, success, ctx.now() / 1000);
+        ctx.dir.updateContexts(s.name, contexts);
+        s.contexts = contexts;
+        return left;
+      });
+    }
     if (sentParts.length) await this.#storeSent(cred.bot.botId, to, sentParts, token);
     const result: SendResult = { success, messageIds, remaining };
     if (error !== undefined) result.error = error;
@@ -295,6 +319,8 @@ export class Sender {
           : undefined,
       );
     }
+    // One session: nothing to choose, and the caller reads its contexts anyway.
+    if (usable.length === 1) return usable[0]!;
     let best: SessionState | undefined;
     let bestTs = -Infinity;
     for (const s of usable) {
