@@ -29,6 +29,7 @@ import {
   commitInOrder,
   type ContextsFile,
   errorText,
+  fileStamps,
   type PreparedWrite,
   type TokenFile,
 } from "./data_dir.ts";
@@ -239,6 +240,7 @@ export class Committer {
       const contextWrites: Promise<PreparedWrite>[] = [];
       const tokenWrites: Promise<PreparedWrite>[] = [];
       const done: (() => void)[] = [];
+      const wroteToken: SessionState[] = [];
       for (const [s, p] of work) {
         const disk = dir.readToken(s.name);
         // Logged out, or logged in again, while the batches were out: their cursor and tokens
@@ -254,6 +256,7 @@ export class Committer {
         if (cursor && cursor !== disk.cursor) {
           const next: TokenFile = { ...disk, cursor };
           tokenWrites.push(dir.prepareToken(s.name, next));
+          wroteToken.push(s);
           // The registry must not take this cursor, once on disk, for another process's.
           p.cred.writingCursor = cursor;
         }
@@ -268,6 +271,9 @@ export class Committer {
         for (const p of work.values()) p.cred.writingCursor = undefined;
       }
       for (const f of done) f();
+      // The registry need not read back what was just written (nobody else writes while the
+      // data lock is held).
+      for (const s of wroteToken) s.ownStamp = fileStamps(dir.tokenPath(s.name))?.raw;
     });
   }
 

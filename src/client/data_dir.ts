@@ -579,6 +579,15 @@ export class DataDir {
  * clock's resolution would not alter it (atomic writes replace the inode, but inodes are reused).
  */
 export function fileStamp(path: string): string | undefined {
+  return fileStamps(path)?.stamp;
+}
+
+/**
+ * {@linkcode fileStamp}, and beside it the file's raw fingerprint (inode, size, times) even when
+ * it changed lately: a writer that records the raw fingerprint of the file it just wrote can tell
+ * its own write from another process's at once.
+ */
+export function fileStamps(path: string): { stamp: string; raw: string } | undefined {
   let info: Deno.FileInfo;
   try {
     info = Deno.statSync(path);
@@ -587,8 +596,9 @@ export function fileStamp(path: string): string | undefined {
     throw err;
   }
   const mtime = info.mtime?.getTime() ?? 0;
-  if (Date.now() - mtime < 100) return `recent:${crypto.randomUUID()}`;
-  return `${info.ino ?? ""}:${info.size}:${mtime}:${info.ctime?.getTime() ?? ""}`;
+  const raw = `${info.ino ?? ""}:${info.size}:${mtime}:${info.ctime?.getTime() ?? ""}`;
+  if (Date.now() - mtime < 100) return { stamp: `recent:${crypto.randomUUID()}`, raw };
+  return { stamp: raw, raw };
 }
 
 /** Whether a path exists (any type). */

@@ -19,6 +19,7 @@ import {
   errorText,
   exists,
   fileStamp,
+  fileStamps,
   type TokenFile,
   validateSessionName,
 } from "./data_dir.ts";
@@ -70,6 +71,8 @@ export interface SessionState {
   removed: boolean;
   /** Fingerprint of `token.json` when it was last read. */
   stamp: string | undefined;
+  /** Raw fingerprint of `token.json` as this process last wrote it (see `fileStamps`). */
+  ownStamp?: string | undefined;
 }
 
 /** Whether a session can poll and send: it has credentials the server has not reported expired. */
@@ -187,8 +190,9 @@ export class SessionRegistry {
     let changed = false;
     const onDisk = new Set<string>();
     for (const name of this.#folders) {
-      const stamp = fileStamp(dir.tokenPath(name));
-      if (stamp === undefined) continue;
+      const stamps = fileStamps(dir.tokenPath(name));
+      if (stamps === undefined) continue;
+      const stamp = stamps.stamp;
       onDisk.add(name);
       let s = this.#sessions.get(name);
       if (!s) {
@@ -196,7 +200,8 @@ export class SessionRegistry {
         this.#sessions.set(name, s);
         changed = true;
       }
-      if (s.stamp !== stamp) this.#reload(s, stamp);
+      // The file this process wrote last (its cursor, by the committer) needs no reading.
+      if (s.stamp !== stamp && stamps.raw !== s.ownStamp) this.#reload(s, stamp);
     }
     for (const s of this.#sessions.values()) {
       if (onDisk.has(s.name) || (s.cred === undefined && s.stamp === undefined)) continue;
