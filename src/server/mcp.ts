@@ -17,6 +17,7 @@ import {
   CallToolRequestSchema,
   type CallToolResult,
   ErrorCode,
+  type JSONRPCMessage,
   ListToolsRequestSchema,
   McpError,
 } from "@modelcontextprotocol/sdk/types.js";
@@ -170,6 +171,12 @@ export async function serveStdio(
   const server = createMcpServer(registry, info);
   if (options.onInitialized) server.oninitialized = options.onInitialized;
   const transport = new StdioServerTransport();
+  // Set before connecting: the server chains its own handler after this one.
+  transport.onerror = (error: Error) => {
+    const answer = unreadableLineAnswer(error);
+    // The SDK's message type has no `id: null`, which JSON-RPC requires here.
+    if (answer) void transport.send(answer as unknown as JSONRPCMessage).catch(() => {});
+  };
   if (startupTracing()) traceAnswers(transport);
   const finished = Promise.withResolvers<void>();
   transport.onclose = () => finished.resolve();
@@ -185,6 +192,41 @@ export async function serveStdio(
       finished.resolve();
     },
   };
+}
+
+/** A JSON-RPC 2.0 error answer to a message nobody could read, so it has no id. */
+export interface UnreadableLineAnswer {
+  /** Always `"2.0"`. */
+  jsonrpc: "2.0";
+  /** Always `null`: the id of an unreadable message is unknown (JSON-RPC 2.0, section 5). */
+  id: null;
+  /** -32700 (not JSON) or -32600 (JSON, but not a JSON-RPC message). */
+  error: { code: number; message: string };
+}
+
+/**
+ * The answer to a stdin line that the SDK's stdio transport could not read, or `undefined` when
+ * `error` is not about such a line (stdin failed, or the line passed the size limit).
+ *
+ * The transport drops a line that is not JSON (`JSON.parse` throws a `SyntaxError`) or not a
+ * JSON-RPC message (its zod schema throws a `ZodError`), reports it to `onerror` only, and goes
+ * on with the next line. Without an answer a client that wrote a broken request waits for ever;
+ * JSON-RPC 2.0 wants error -32700 (parse error) or -32600 (invalid request) with id `null`.
+ */
+export function unreadableLineAnswer(error: unknown): UnreadableLineAnswer | undefined {
+  const answer = (code: number, message: string): UnreadableLineAnswer => ({
+    jsonrpc: "2.0",
+    id: null,
+    error: { code, message },
+  });
+  if (error instanceof SyntaxError) {
+    return answer(ErrorCode.ParseError, "Parse error: the line is not valid JSON");
+  }
+  // The SDK's zod may be another copy than ours: recognise its error by name.
+  if (error instanceof Error && error.name === "ZodError") {
+    return answer(ErrorCode.InvalidRequest, "Invalid Request: not a JSON-RPC 2.0 message");
+  }
+  return undefined;
 }
 
 /** Start-up trace: mark each answer the server writes. */

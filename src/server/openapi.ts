@@ -62,7 +62,7 @@ export function buildOpenApiDocument(
     paths[`/tools/${tool.name}`] = {
       post: {
         operationId: tool.name,
-        summary: tool.description.split(". ")[0]?.replace(/\.$/, ""),
+        summary: tool.title,
         description: tool.description,
         tags: ["tools"],
         requestBody: {

@@ -11,12 +11,24 @@
 import * as z from "zod";
 
 const MESSAGE_TYPES = ["TEXT", "IMAGE", "VOICE", "FILE", "VIDEO"] as const;
+const DIRECTIONS = ["received", "sent"] as const;
+
+/**
+ * A filter naming one of `values`. The JSON Schema lists them as an `enum`, so a client can
+ * offer exactly these; the server is more forgiving than that list and stays a plain string
+ * for zod: any letter case is accepted, and so is `""` for "no filter", which clients written
+ * for the Python original send. `parseHistoryFilters` refuses anything else, naming the values.
+ */
+const choice = (values: readonly string[]) => z.string().meta({ enum: [...values] }).optional();
 
 /** A message as the tools report it (the shape of the original's `Message.to_dict()`). */
 export const messageSchema = z.looseObject({
   message_id: z.string().nullable().describe("Server message id (decimal string)."),
   from_user: z.string().describe("Sender id (xxx@im.wechat)."),
-  msg_type: z.string().describe("TEXT, IMAGE, VOICE, FILE or VIDEO."),
+  msg_type: z.string().describe(
+    "TEXT, IMAGE, VOICE, FILE or VIDEO; rarer item types by name (NONE, TOOL_CALL_START, " +
+      "TOOL_CALL_RESULT) or as UNKNOWN_<number>.",
+  ),
   timestamp: z.number().describe("Creation time, unix milliseconds."),
   bot_id: z.string().nullable().describe("Bot session that received or sent it."),
   text: z.string().optional(),
@@ -36,7 +48,9 @@ export const historyMessageSchema = messageSchema.extend({
     "The WeChat user of the conversation: the sender of a received message, the recipient of a " +
       "sent one.",
   ),
-  direction: z.enum(["received", "sent"]),
+  direction: z.enum(DIRECTIONS).describe(
+    "received: a WeChat user wrote it to the bot; sent: the bot wrote it.",
+  ),
   to_user: z.string().nullable().describe(
     "Who the message went to: the bot for a received message, the user for a sent one.",
   ),
@@ -79,10 +93,14 @@ export const inputs = {
   history: z.object({
     user_id: z.string().default("").describe("Only messages with this WeChat user."),
     bot_id: z.string().default("").describe("Only messages of this bot session."),
-    msg_type: z.string().default("").describe(
-      `Only this type: ${MESSAGE_TYPES.join(", ")} (case-insensitive).`,
+    msg_type: choice(MESSAGE_TYPES).describe(
+      "Only messages of this type: TEXT, IMAGE, VOICE (a voice note), FILE (an attachment) or " +
+        "VIDEO. Omit for every type.",
     ),
-    direction: z.string().default("").describe('Only "received" or only "sent" messages.'),
+    direction: choice(DIRECTIONS).describe(
+      "Only received messages (written by WeChat users to the bot) or only sent ones (written " +
+        "by the bot). Omit for both.",
+    ),
     since: z.string().default("").describe(
       "Start time: ISO 8601 (2026-03-30, 2026-03-30T08:00:00Z; no offset = server local time), " +
         "unix milliseconds, a relative time back from now (30m, 2h, 7d, 1w), now, today or " +

@@ -19,11 +19,13 @@ export type JsonSchemaObject = { type: "object"; [key: string]: unknown };
 
 /** MCP tool annotations. */
 export interface ToolAnnotations {
+  /** The tool's title again: clients of protocol versions before 2025-06-18 look for it here. */
+  title: string;
   /** The tool changes nothing. */
   readOnlyHint: boolean;
   /** The tool may delete something. */
   destructiveHint: boolean;
-  /** The tool talks to the outside world. */
+  /** The tool reaches WeChat (its server, its CDN or its users), not only local state. */
   openWorldHint: boolean;
 }
 
@@ -31,6 +33,8 @@ export interface ToolAnnotations {
 export interface ToolListing {
   /** Tool name as clients call it. */
   name: ToolName;
+  /** Short human-readable name, for clients to show instead of `name`. */
+  title: string;
   /** What the tool does, for the model. */
   description: string;
   /** JSON Schema (draft-07) of the arguments. */
@@ -56,6 +60,20 @@ export const TOOL_NAMES: readonly ToolName[] = [
   "set_default",
   "send_typing",
 ];
+
+/** Tool titles, shared by the MCP listing (`title`) and the OpenAPI document (`summary`). */
+export const TITLES: Readonly<Record<ToolName, string>> = {
+  recv: "Receive new messages",
+  send: "Send a message",
+  download: "Download media",
+  history: "Search message history",
+  sessions: "List bot sessions",
+  login: "Log in with a QR code",
+  logout: "Log out a session",
+  rename_session: "Rename a session",
+  set_default: "Set the default session",
+  send_typing: "Show the typing indicator",
+};
 
 /** Tool descriptions, shared by the MCP listing and the OpenAPI document. */
 export const DESCRIPTIONS: Readonly<Record<ToolName, string>> = {
@@ -92,6 +110,26 @@ export const DESCRIPTIONS: Readonly<Record<ToolName, string>> = {
 /** Tools that change nothing. */
 export const READ_ONLY: ReadonlySet<ToolName> = new Set(["history", "sessions"]);
 
+/**
+ * Tools that reach WeChat, and why. `openWorldHint` tells a client that a call leaves this
+ * machine and that what comes back was written by people outside it; the other tools read or
+ * change only the data directory: `history` reads the local message store, `sessions`,
+ * `rename_session` and `set_default` read or change session files, and `logout` deletes a
+ * session's credentials without telling the server.
+ */
+export const OPEN_WORLD: ReadonlySet<ToolName> = new Set([
+  // Returns what WeChat users wrote, fetched from the server by the long poll.
+  "recv",
+  // Delivers messages (and uploads media to the CDN) to a WeChat user.
+  "send",
+  // Fetches a message's media from the WeChat CDN.
+  "download",
+  // Asks the server for a QR code and waits for a person to confirm it on a phone.
+  "login",
+  // Shows or clears the indicator on the user's phone, through the server.
+  "send_typing",
+]);
+
 /** The precomputed JSON Schemas, keyed by tool name. */
 export const TOOL_SCHEMAS: Readonly<
   Record<ToolName, { inputSchema: JsonSchemaObject; outputSchema: JsonSchemaObject }>
@@ -99,17 +137,18 @@ export const TOOL_SCHEMAS: Readonly<
 
 /** The MCP annotations of a tool. */
 export function toolAnnotations(name: ToolName): ToolAnnotations {
-  const readOnly = READ_ONLY.has(name);
   return {
-    readOnlyHint: readOnly,
+    title: TITLES[name],
+    readOnlyHint: READ_ONLY.has(name),
     destructiveHint: name === "logout",
-    openWorldHint: !readOnly,
+    openWorldHint: OPEN_WORLD.has(name),
   };
 }
 
 /** Every tool as `tools/list` reports it, in listing order. */
 export const TOOL_LISTINGS: readonly ToolListing[] = TOOL_NAMES.map((name) => ({
   name,
+  title: TITLES[name],
   description: DESCRIPTIONS[name],
   inputSchema: TOOL_SCHEMAS[name].inputSchema,
   annotations: toolAnnotations(name),

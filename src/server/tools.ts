@@ -15,7 +15,7 @@ import { SessionExpiredError } from "../protocol/mod.ts";
 import { inputs, type MessageJson, messageTypeNames, outputs } from "./schemas.ts";
 import type { ToolInput, ToolName, ToolOutput } from "./schemas.ts";
 import { ToolError, toToolError } from "./tool_errors.ts";
-import { DESCRIPTIONS, READ_ONLY } from "./tool_catalog.ts";
+import { DESCRIPTIONS, READ_ONLY, TITLES } from "./tool_catalog.ts";
 import { type FileAccessPolicy, mediaFileName, parseTime, writeUniqueFile } from "../input/mod.ts";
 import { LoginFlows } from "./login_flow.ts";
 import type { HistoryFilters, SendContent, ToolBackend } from "./tool_backend.ts";
@@ -51,6 +51,8 @@ export interface ToolContext {
 export interface ToolDefinition<N extends ToolName = ToolName> {
   /** Tool name as clients call it. */
   readonly name: N;
+  /** Short human-readable name (MCP `title`, OpenAPI `summary`), from the catalog. */
+  readonly title: string;
   /** What the tool does, for the model and the OpenAPI document. */
   readonly description: string;
   /** Input schema (zod). */
@@ -231,6 +233,7 @@ export function createToolRegistry(context: ToolContext): ToolRegistry {
 
   const tools = (Object.keys(inputs) as ToolName[]).map((name) => ({
     name,
+    title: TITLES[name],
     description: DESCRIPTIONS[name],
     input: inputs[name],
     output: outputs[name],

@@ -12,6 +12,7 @@ import type { CallToolResult, JSONRPCMessage } from "@modelcontextprotocol/sdk/t
 import { openWeiLinkBackend, type WeiLinkBackend } from "../../src/server/backend.ts";
 import { createMcpServer } from "../../src/server/mcp.ts";
 import { createToolRegistry, type ToolRegistry, toToolError } from "../../src/server/tools.ts";
+import { toolAnnotations } from "../../src/server/tool_catalog.ts";
 import { FileAccessPolicy } from "../../src/input/mod.ts";
 import { initializeRequest, startEnv } from "./harness.ts";
 
@@ -24,14 +25,11 @@ function referenceServer(registry: ToolRegistry, instructions: string): McpServe
     server.registerTool(
       tool.name,
       {
+        title: tool.title,
         description: tool.description,
         inputSchema: tool.input,
         outputSchema: tool.output,
-        annotations: {
-          readOnlyHint: tool.readOnly,
-          destructiveHint: tool.name === "logout",
-          openWorldHint: !tool.readOnly,
-        },
+        annotations: toolAnnotations(tool.name),
       },
       async (args: unknown): Promise<CallToolResult> => {
         try {

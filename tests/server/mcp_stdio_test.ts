@@ -147,3 +147,74 @@ Deno.test("mcp over stdio: stdout carries only JSON-RPC, logs go to stderr", asy
   assert.match(errText, /stray console\.log output/);
   assert.match(errText, /WeiLink MCP server .* on stdio/);
 });
+
+Deno.test("mcp over stdio: an unreadable line gets a JSON-RPC error with id null", async () => {
+  await using env = await startEnv();
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", ENTRY],
+    env: childEnv(env, denoDirEnv()),
+    clearEnv: true,
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "null",
+  }).spawn();
+  const writer = child.stdin.getWriter();
+  const encoder = new TextEncoder();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = "";
+  /** The next line the server writes, parsed. */
+  const answer = async (): Promise<Record<string, unknown>> => {
+    while (!buffer.includes("\n")) {
+      const { value, done } = await reader.read();
+      if (done) throw new Error(`stdout ended; unread: ${JSON.stringify(buffer)}`);
+      buffer += value;
+    }
+    const line = buffer.slice(0, buffer.indexOf("\n"));
+    buffer = buffer.slice(line.length + 1);
+    return JSON.parse(line);
+  };
+  const write = (bytes: Uint8Array | string) =>
+    writer.write(typeof bytes === "string" ? encoder.encode(bytes) : bytes);
+  try {
+    await write(JSON.stringify(initializeRequest("raw")) + "\n");
+    assert.equal((await answer()).id, 1);
+    await write('{"jsonrpc":"2.0","method":"notifications/initialized"}\n');
+
+    // Not JSON at all, then bytes that are not even UTF-8: parse errors.
+    await write("this is not json\n");
+    assert.deepEqual(await answer(), {
+      jsonrpc: "2.0",
+      id: null,
+      error: { code: -32700, message: "Parse error: the line is not valid JSON" },
+    });
+    await write(Uint8Array.of(0xff, 0xfe, 0x7b, 0x0a));
+    assert.deepEqual((await answer()).error, {
+      code: -32700,
+      message: "Parse error: the line is not valid JSON",
+    });
+    // A request cut short by a newline inside it: two unreadable lines, two answers.
+    await write('{"jsonrpc":"2.0","id":7,\n"method":"tools/list"}\n');
+    assert.equal(((await answer()).error as { code: number }).code, -32700);
+    assert.equal(((await answer()).error as { code: number }).code, -32700);
+
+    // JSON, but no JSON-RPC message: invalid request.
+    for (const line of ['{"hello":"world"}', "[1,2]", "42"]) {
+      await write(`${line}\n`);
+      assert.deepEqual(await answer(), {
+        jsonrpc: "2.0",
+        id: null,
+        error: { code: -32600, message: "Invalid Request: not a JSON-RPC 2.0 message" },
+      }, line);
+    }
+
+    // The server reads on: the next good request is answered as usual.
+    await write('{"jsonrpc":"2.0","id":2,"method":"tools/list"}\n');
+    const listed = await answer();
+    assert.equal(listed.id, 2);
+    assert.equal((listed.result as { tools: unknown[] }).tools.length, 10);
+  } finally {
+    await writer.close();
+    await reader.cancel();
+    assert.equal((await child.status).code, 0);
+  }
+});

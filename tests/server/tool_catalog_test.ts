@@ -10,6 +10,7 @@ import assert from "node:assert/strict";
 import * as z from "zod";
 import { inputs, outputs, type ToolName } from "../../src/server/schemas.ts";
 import { TOOL_LISTINGS, TOOL_NAMES, TOOL_SCHEMAS } from "../../src/server/tool_catalog.ts";
+import { parseHistoryFilters } from "../../src/server/tools.ts";
 
 const SCHEMAS_FILE = new URL("../../src/server/tool_schemas.json", import.meta.url);
 
@@ -52,4 +53,42 @@ Deno.test("tool catalog lists every zod-defined tool once, in the schemas' key o
     assert.equal(tool.outputSchema.type, "object", tool.name);
     assert.ok(tool.description.length > 10, tool.name);
   }
+});
+
+Deno.test("tool catalog: titles, and openWorldHint only where a tool reaches WeChat", () => {
+  const titles = new Set<string>();
+  for (const tool of TOOL_LISTINGS) {
+    assert.ok(/^[A-Z][a-z]/.test(tool.title) && tool.title.length <= 30, tool.title);
+    assert.equal(tool.annotations.title, tool.title);
+    titles.add(tool.title);
+  }
+  assert.equal(titles.size, TOOL_LISTINGS.length, "titles are distinct");
+  const openWorld = TOOL_LISTINGS.filter((t) => t.annotations.openWorldHint).map((t) => t.name);
+  assert.deepEqual(openWorld, ["recv", "send", "download", "login", "send_typing"]);
+  const readOnly = TOOL_LISTINGS.filter((t) => t.annotations.readOnlyHint).map((t) => t.name);
+  assert.deepEqual(readOnly, ["history", "sessions"]);
+});
+
+Deno.test("history lists msg_type and direction as enums and still reads any letter case", () => {
+  const properties = TOOL_SCHEMAS.history.inputSchema.properties as Record<
+    string,
+    { enum?: string[]; description?: string; default?: unknown }
+  >;
+  assert.deepEqual(properties.msg_type?.enum, ["TEXT", "IMAGE", "VOICE", "FILE", "VIDEO"]);
+  assert.deepEqual(properties.direction?.enum, ["received", "sent"]);
+  for (const name of ["msg_type", "direction"]) {
+    assert.equal(properties[name]?.default, undefined, `${name} has no "" default`);
+    assert.match(properties[name]!.description!, /Omit for/);
+  }
+  const parse = (args: Record<string, unknown>) => parseHistoryFilters(inputs.history.parse(args));
+  assert.deepEqual(parse({ msg_type: "image", direction: "SENT" }), { msgType: 2, direction: 2 });
+  assert.deepEqual(parse({ msg_type: "", direction: "" }), {});
+  assert.deepEqual(parse({}), {});
+  assert.throws(() => parse({ msg_type: "STICKER" }), /use one of TEXT, IMAGE, VOICE, FILE, VIDEO/);
+  assert.throws(() => parse({ direction: "both" }), /use "received" or "sent"/);
+  // since and until take the CLI's forms (src/input/time_spec.ts).
+  const now = Date.now();
+  const { since, until } = parse({ since: "2h", until: "now" });
+  assert.ok(Math.abs(since! - (now - 7_200_000)) < 5_000 && Math.abs(until! - now) < 5_000);
+  assert.equal(parse({ since: "2026-03-30T08:00:00Z" }).since, Date.UTC(2026, 2, 30, 8));
 });
