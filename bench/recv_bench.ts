@@ -10,7 +10,7 @@
  *   - `recv()` in a `for (;;)` loop, store off and on,
  *   - the dispatcher (`onMessage` + `runBackground()`), store off and on;
  * - live: the child injects while the consumer polls (yielding every 10 messages); p50/p99
- *   latency from injection to the handler, the dispatcher with the store on against raw;
+ *   latency from injection to the handler, the dispatcher (store off and on) against raw;
  * - per call: a second sandbox answers one message per `getupdates`, 2,000 messages: the fixed
  *   cost of one `recv()` call (cursor and contexts written, files checked) against raw.
  *
@@ -161,7 +161,8 @@ async function dispatchClient(
       await tally.done;
       await wl.stop();
       target.tally = undefined;
-      await wl.recv({ timeout: 0 }); // the buffer recv() would read, fed alongside
+      // The buffer recv() would read, fed alongside.
+      while ((await wl.recv({ timeout: 0 })).length > 0);
     },
     close: () => wl.close(),
   };
@@ -243,7 +244,7 @@ try {
 
   const drains = new Map<string, Result[]>(drainClients.map((c) => [c.name, []]));
   const perCall = new Map<string, Result[]>(perCallClients.map((c) => [c.name, []]));
-  const live = new Map<string, Result[]>([[raw.name, []], [dispOn.name, []]]);
+  const live = new Map<string, Result[]>([[raw.name, []], [dispOff.name, []], [dispOn.name, []]]);
   for (let r = 0; r < ROUNDS; r++) {
     for (const c of order(drainClients, r)) {
       drains.get(c.name)!.push(await drainRun(child, c, `d${r}-${c.name}`, COUNT));
@@ -251,7 +252,7 @@ try {
     for (const c of order(perCallClients, r)) {
       perCall.get(c.name)!.push(await drainRun(perCallChild, c, `p${r}-${c.name}`, PER_CALL_COUNT));
     }
-    for (const which of order(["raw", "ours"], r)) {
+    for (const which of order(["raw", "off", "on"], r)) {
       const tally = new Tally(`l${r}-${which}-`, COUNT);
       const cpu0 = cpuMicros();
       if (which === "raw") {
@@ -260,14 +261,15 @@ try {
         await loop;
         live.get(raw.name)!.push(tally.result(t0, cpu0));
       } else {
-        dispOn.target.tally = tally;
-        await dispOn.wl.runBackground({ pollTimeout: 5 });
-        const { t0 } = await child.inject(dispOn.bot.botId, tally.prefix, COUNT, LIVE_CHUNK);
+        const d = which === "on" ? dispOn : dispOff;
+        d.target.tally = tally;
+        await d.wl.runBackground({ pollTimeout: 5 });
+        const { t0 } = await child.inject(d.bot.botId, tally.prefix, COUNT, LIVE_CHUNK);
         await tally.done;
-        await dispOn.wl.stop();
-        dispOn.target.tally = undefined;
-        await dispOn.wl.recv({ timeout: 0 });
-        live.get(dispOn.name)!.push(tally.result(t0, cpu0));
+        await d.wl.stop();
+        d.target.tally = undefined;
+        while ((await d.wl.recv({ timeout: 0 })).length > 0);
+        live.get(d.name)!.push(tally.result(t0, cpu0));
       }
     }
   }
