@@ -14,11 +14,14 @@ import { encodeMessageId } from "./message_id.ts";
 import { dataText, messageFromRow, type MessageRow, wholeNumber } from "./message_data.ts";
 import {
   compileFilter,
+  decodeCursor,
   DEFAULT_QUERY_LIMIT,
+  encodeCursor,
   MAX_QUERY_LIMIT,
   type MessageFilter,
   optionalDirection,
   optionalInteger,
+  type PageKey,
   type QueryOptions,
 } from "./query_filter.ts";
 import { migrateSchema } from "./schema.ts";
@@ -47,6 +50,14 @@ export interface StoredMessage {
   rowid: number;
   /** The message. */
   message: Message;
+}
+
+/** One page of {@linkcode MessageStore.queryPage}. */
+export interface HistoryPage {
+  /** The rows, newest first. */
+  messages: Message[];
+  /** Pass as `cursor` for the rows after this page; `undefined` when no row follows. */
+  nextCursor: string | undefined;
 }
 
 /** Options of {@linkcode MessageStore.querySince}. */
@@ -403,14 +414,41 @@ export class MessageStore implements Disposable {
   /**
    * One page of history, newest first (by creation time, then row id).
    *
-   * @param options Filters, `limit` (default 50, capped at 200) and `offset`.
-   * @throws {TypeError | RangeError} When a filter or paging value is invalid.
+   * @param options Filters, `limit` (default 50, capped at 200), and where the page starts:
+   * `offset` rows in, or after a `cursor` or `beforeId` (see {@linkcode QueryOptions}).
+   * @throws {TypeError | RangeError} When a filter or paging value is invalid, or no stored
+   * message has the id `beforeId`.
    */
   query(options: QueryOptions = {}): Message[] {
+    return this.queryPage(options).messages;
+  }
+
+  /**
+   * {@linkcode MessageStore.query}, with the cursor of the next page: pass it as `cursor` to get
+   * the rows after this page's last one. Unlike `offset`, a cursor does not shift when messages
+   * are stored in between, so pages neither repeat nor skip a row.
+   *
+   * @example Walk the whole history, a page at a time
+   * ```ts
+   * import { MessageStore } from "@weilink/core/store";
+   *
+   * using store = new MessageStore(":memory:");
+   * store.storeSent({ userId: "u1@im.wechat", botId: "bot@im.bot", text: "one" });
+   * store.storeSent({ userId: "u1@im.wechat", botId: "bot@im.bot", text: "two" });
+   * let page = store.queryPage({ limit: 1 });
+   * console.log(page.messages[0]?.text); // "two"
+   * page = store.queryPage({ limit: 1, cursor: page.nextCursor });
+   * console.log(page.messages[0]?.text, page.nextCursor); // "one" undefined
+   * ```
+   *
+   * @throws {TypeError | RangeError} As {@linkcode MessageStore.query}.
+   */
+  queryPage(options: QueryOptions = {}): HistoryPage {
     this.#assertOpen();
-    let { where, params } = compileFilter(options);
+    const before = this.#pageStart(options);
+    let { where, params } = compileFilter(options, false, before);
     if (this.#indexHelps(options.textContains, false)) {
-      ({ where, params } = compileFilter(options, true));
+      ({ where, params } = compileFilter(options, true, before));
     }
     const limit = Math.min(
       optionalInteger("limit", options.limit, 0) ?? DEFAULT_QUERY_LIMIT,
@@ -419,8 +457,38 @@ export class MessageStore implements Disposable {
     const offset = optionalInteger("offset", options.offset, 0) ?? 0;
     const sql = `SELECT ${COLUMNS} FROM messages${where} ` +
       "ORDER BY timestamp_ms DESC, id DESC LIMIT ? OFFSET ?";
-    const rows = this.#cached(sql, true).all(...params, limit, offset) as unknown as MessageRow[];
-    return rows.map(messageFromRow);
+    // One row more than the page tells whether a next page exists.
+    const rows = this.#cached(sql, true).all(
+      ...params,
+      limit + 1,
+      offset,
+    ) as unknown as MessageRow[];
+    const last = rows.length > limit && limit > 0 ? rows[limit - 1] : undefined;
+    return {
+      messages: rows.slice(0, limit).map(messageFromRow),
+      nextCursor: last === undefined ? undefined : encodeCursor({
+        timestampMs: BigInt(last.timestamp_ms),
+        id: BigInt(last.id!),
+      }),
+    };
+  }
+
+  /** Where a page starts: the place `cursor` or `beforeId` names, if either is given. */
+  #pageStart(options: QueryOptions): PageKey | undefined {
+    const { cursor, beforeId } = options ?? {};
+    const hasCursor = cursor !== undefined && cursor !== null && cursor !== "";
+    const hasId = beforeId !== undefined && beforeId !== null && beforeId !== "";
+    if (hasCursor && hasId) {
+      throw new TypeError('Invalid options: give "cursor" or "beforeId", not both');
+    }
+    if (hasCursor) return decodeCursor(cursor);
+    if (!hasId) return undefined;
+    const row = this.#cached("SELECT timestamp_ms, id FROM messages WHERE message_id = ?", true)
+      .get(encodeMessageId(beforeId)) as { timestamp_ms: bigint; id: bigint } | undefined;
+    if (row === undefined) {
+      throw new RangeError(`Invalid option "beforeId": no stored message has the id "${beforeId}"`);
+    }
+    return { timestampMs: row.timestamp_ms, id: row.id };
   }
 
   /**

@@ -25,6 +25,7 @@
  */
 
 export {
+  type HistoryPage,
   MessageStore,
   type MessageStoreOptions,
   type QueryRecentOptions,

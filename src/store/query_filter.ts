@@ -25,12 +25,70 @@ export interface MessageFilter {
   textContains?: string;
 }
 
-/** A page of history: {@linkcode MessageFilter} plus paging. */
+/**
+ * A page of history: {@linkcode MessageFilter} plus paging.
+ *
+ * Pages are in the order `timestamp_ms DESC, id DESC` (newest first). Offset paging counts rows
+ * from the newest, so a message stored between two requests shifts every later page by one:
+ * the next page repeats a row. Keyset paging (`cursor` or `beforeId`) names a place in that
+ * order instead, and a page holds only rows after it, whatever arrived since.
+ */
 export interface QueryOptions extends MessageFilter {
   /** Page size, default 50, capped at {@linkcode MAX_QUERY_LIMIT}. */
   limit?: number;
-  /** Rows to skip, default 0. */
+  /** Rows to skip, default 0 (counted after the `cursor` or `beforeId` row when one is given). */
   offset?: number;
+  /**
+   * Continue after an earlier page: its `nextCursor` ({@linkcode MessageStore.queryPage}). The
+   * text is opaque; only rows older in page order than the last row of that page are returned.
+   */
+  cursor?: string | undefined;
+  /**
+   * Only rows older in page order than the stored message with this server id (a decimal
+   * string): the page that a listing showing that message continues with.
+   */
+  beforeId?: string | undefined;
+}
+
+/** A place in page order: the `timestamp_ms` and row `id` of a row. */
+export interface PageKey {
+  /** The row's `timestamp_ms`. */
+  timestampMs: bigint;
+  /** The row's `id`. */
+  id: bigint;
+}
+
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+const CURSOR = /^(-?\d{1,19})\.(\d{1,19})$/;
+
+/**
+ * The cursor of a row: its `timestamp_ms` and `id` in decimal, joined by a dot. Callers treat it
+ * as opaque; the format may change between versions.
+ */
+export function encodeCursor(key: PageKey): string {
+  return `${key.timestampMs}.${key.id}`;
+}
+
+/**
+ * The place a cursor names.
+ *
+ * @throws {TypeError} When `cursor` is not a string.
+ * @throws {RangeError} When it is not a cursor this module made.
+ */
+export function decodeCursor(cursor: unknown): PageKey {
+  if (typeof cursor !== "string") {
+    throw new TypeError(`Invalid option "cursor": expected a string, got ${typeof cursor}`);
+  }
+  const match = CURSOR.exec(cursor);
+  const timestampMs = match ? BigInt(match[1]!) : 0n;
+  const id = match ? BigInt(match[2]!) : 0n;
+  if (!match || timestampMs < INT64_MIN || timestampMs > INT64_MAX || id > INT64_MAX) {
+    throw new RangeError(
+      `Invalid option "cursor": "${cursor.slice(0, 40)}" is not the next_cursor of a page`,
+    );
+  }
+  return { timestampMs, id };
 }
 
 /** Default page size of {@linkcode MessageStore.query}. */
@@ -41,7 +99,7 @@ export const MAX_QUERY_LIMIT = 200;
 /** A compiled filter: SQL text after `FROM messages` and its parameters. */
 export interface CompiledFilter {
   where: string;
-  params: (string | number)[];
+  params: (string | number | bigint)[];
 }
 
 function optionalString(name: string, value: unknown): string | undefined {
@@ -100,18 +158,20 @@ export function likeContains(needle: string): string {
 /**
  * Validates a filter object and compiles it into a `WHERE` clause (empty when unfiltered). With
  * `indexed`, a text filter is narrowed to the full-text index's candidates first (see
- * `text_index.ts`); the `LIKE` test stays, so the rows are the same.
+ * `text_index.ts`); the `LIKE` test stays, so the rows are the same. With `before`, only rows
+ * after that place in page order (`timestamp_ms DESC, id DESC`) match.
  */
 export function compileFilter(
   filter: MessageFilter | undefined,
   indexed = false,
+  before?: PageKey,
 ): CompiledFilter {
   if (filter !== undefined && (typeof filter !== "object" || filter === null)) {
     throw new TypeError("Invalid filter: expected an object");
   }
   const f = filter ?? {};
   const clauses: string[] = [];
-  const params: (string | number)[] = [];
+  const params: (string | number | bigint)[] = [];
   const userId = optionalString("userId", f.userId);
   if (userId !== undefined) {
     clauses.push("user_id = ?");
@@ -153,6 +213,12 @@ export function compileFilter(
     }
     clauses.push("text LIKE ? ESCAPE '\\'");
     params.push(likeContains(text));
+  }
+  if (before !== undefined) {
+    // Equal to `timestamp_ms < t OR (timestamp_ms = t AND id < i)`; the first term alone lets
+    // SQLite walk the time index from t down instead of testing every row.
+    clauses.push("timestamp_ms <= ? AND (timestamp_ms < ? OR id < ?)");
+    params.push(before.timestampMs, before.timestampMs, before.id);
   }
   return { where: clauses.length ? ` WHERE ${clauses.join(" AND ")}` : "", params };
 }
