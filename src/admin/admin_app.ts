@@ -200,10 +200,24 @@ export function createAdminApp(deps: AdminAppDeps): Hono<Env> {
   app.get("/api/messages", (c) => {
     const query = historyQuery(new URL(c.req.url).searchParams);
     const store = deps.store();
-    const { limit: _limit, offset: _offset, ...filter } = query;
+    const { limit: _limit, offset: _offset, cursor: _cursor, ...filter } = query;
+    let page;
+    try {
+      page = store.queryPage(query);
+    } catch (error) {
+      // The only value left unchecked by historyQuery: a cursor no page gave out.
+      if (!(error instanceof RangeError)) throw error;
+      throw new AdminHttpError(
+        400,
+        `Invalid 'cursor' '${query.cursor}': not a page's next_cursor`,
+        {
+          cause: error,
+        },
+      );
+    }
     const total = store.count(filter);
-    const messages = store.query(query).map(historyJson);
-    return c.json({ messages, total });
+    const messages = page.messages.map(historyJson);
+    return c.json({ messages, total, next_cursor: page.nextCursor ?? null });
   });
   app.get("/api/messages/:id/download", async (c) => {
     const id = c.req.param("id");

@@ -15,8 +15,9 @@ export const DEFAULT_PAGE = 30;
 
 /**
  * `user_id`, `bot_id`, `msg_type` (1-5 or TEXT…VIDEO), `direction` (1/2 or received/sent),
- * `text_contains`, `limit` (at most 200), `offset`, `since` and `until` (the CLI's forms: ISO
- * 8601, unix ms, `2h`, `7d`…) as store query options.
+ * `text_contains`, `limit` (at most 200), `offset`, `cursor` (the `next_cursor` of an earlier
+ * page), `since` and `until` (the CLI's forms: ISO 8601, unix ms, `2h`, `7d`…) as store query
+ * options. The store checks the cursor.
  *
  * @throws {AdminHttpError} 400 naming the first invalid parameter.
  */
@@ -33,6 +34,8 @@ export function historyQuery(params: URLSearchParams, now: number = Date.now()):
   if (userId !== undefined) options.userId = userId;
   const botId = text("bot_id");
   if (botId !== undefined) options.botId = botId;
+  const cursor = text("cursor");
+  if (cursor !== undefined) options.cursor = cursor;
   const contains = text("text_contains");
   if (contains !== undefined) options.textContains = contains;
   const type = text("msg_type");

@@ -234,9 +234,23 @@ export const COMMANDS: readonly Command[] = [
       text: { type: "string", valueName: "TEXT", description: "text contains" },
       limit: { type: "string", valueName: "N", description: "max results, 1-200 (default 50)" },
       offset: { type: "string", valueName: "N", description: "skip this many (default 0)" },
+      cursor: {
+        type: "string",
+        valueName: "CURSOR",
+        description: "the next page: the cursor the previous page printed",
+      },
+      "before-id": {
+        type: "string",
+        valueName: "MESSAGE_ID",
+        description: "only messages older than this one",
+      },
     },
     common: CLIENT_FLAGS,
-    examples: ["history --since 2h --type text", "history --user someone@im.wechat --json"],
+    examples: [
+      "history --since 2h --type text",
+      "history --user someone@im.wechat --json",
+      "history --limit 20 --cursor 1774857600000.42",
+    ],
     run: async (ctx) => (await import("./commands/history.ts")).runHistory(ctx),
   },
   {

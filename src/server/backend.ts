@@ -11,6 +11,7 @@ import { historyJson } from "../store/history_json.ts";
 import { MessageDirection } from "../models.ts";
 import type {
   HistoryFilters,
+  HistoryPaging,
   LoginHooks,
   SendContent,
   SessionSummary,
@@ -110,8 +111,13 @@ function adapt(client: WeiLink): WeiLinkBackend {
     renameSession: async (oldName, newName) => await client.renameSession(oldName, newName),
     setDefault: async (name) => await client.setDefault(name),
     history: {
-      query: (filters: HistoryFilters, limit: number, offset: number) =>
-        Promise.resolve(store().query({ ...filter(filters), limit, offset }).map(historyJson)),
+      query(filters: HistoryFilters, paging: HistoryPaging) {
+        const page = store().queryPage({ ...filter(filters), ...paging });
+        return Promise.resolve({
+          messages: page.messages.map(historyJson),
+          nextCursor: page.nextCursor ?? null,
+        });
+      },
       count: (filters: HistoryFilters) => Promise.resolve(store().count(filter(filters))),
       getById: (id: string) => Promise.resolve(store().getById(id)),
     },

@@ -109,7 +109,15 @@ export const inputs = {
     until: z.string().default("").describe("End time, in the same forms as since."),
     text_contains: z.string().default("").describe("Case-insensitive substring of the text."),
     limit: z.int().min(1).max(200).default(50).describe("Page size (default 50, max 200)."),
-    offset: z.int().min(0).default(0).describe("Rows to skip, for paging."),
+    offset: z.int().min(0).default(0).describe(
+      "Rows to skip (after the cursor, when one is given). Prefer cursor for paging: offsets " +
+        "shift when messages arrive between two calls, so a page repeats rows.",
+    ),
+    cursor: z.string().optional().describe(
+      "Continue with the messages after an earlier answer: pass its next_cursor (the same " +
+        "filters are expected). Pages by cursor neither repeat nor skip a message, whatever " +
+        "arrives in between.",
+    ),
   }),
   sessions: z.object({}),
   login: z.object({
@@ -167,6 +175,9 @@ export const outputs = {
     total: z.int().describe("Rows matching the filters."),
     limit: z.int(),
     offset: z.int(),
+    next_cursor: z.string().nullable().describe(
+      "Pass as cursor to get the next (older) messages; null when there are none.",
+    ),
   }),
   sessions: z.object({
     sessions: z.array(z.object({

@@ -56,6 +56,24 @@ export interface HistoryFilters {
   textContains?: string;
 }
 
+/** Which page of history to read. */
+export interface HistoryPaging {
+  /** Page size. */
+  limit: number;
+  /** Rows to skip (after `cursor`, when given). */
+  offset: number;
+  /** The `nextCursor` of an earlier page: continue after its last row. */
+  cursor?: string;
+}
+
+/** One page of history. */
+export interface HistoryPageJson {
+  /** The rows, newest first. */
+  messages: HistoryMessageJson[];
+  /** The cursor of the next page, `null` after the last one. */
+  nextCursor: string | null;
+}
+
 /** Progress callbacks of a QR login. */
 export interface LoginHooks {
   /** A QR code to show (called again when the code is refreshed). */
@@ -92,7 +110,7 @@ export interface ToolBackend {
   setDefault(sessionName: string): Promise<void>;
   /** The message store, when persistence is on. */
   readonly history?: {
-    query(filters: HistoryFilters, limit: number, offset: number): Promise<HistoryMessageJson[]>;
+    query(filters: HistoryFilters, paging: HistoryPaging): Promise<HistoryPageJson>;
     count(filters: HistoryFilters): Promise<number>;
     getById(messageId: string): Promise<Message | undefined>;
   };

@@ -95,7 +95,8 @@ export const DESCRIPTIONS: Readonly<Record<ToolName, string>> = {
     "sanitised (no folders, control characters or reserved names) and an existing file is " +
     "never overwritten: the new one gets a ' (1)' style suffix.",
   history: "Search stored messages (received and sent), newest first, by user, bot, type, " +
-    "direction, time range or text.",
+    "direction, time range or text. For older ones, call again with the same filters and " +
+    "`cursor` set to the answer's `next_cursor`.",
   sessions: "List the bot sessions with their bot id, connection state and which one is the " +
     "default.",
   login: "Log a bot session in with a WeChat QR code. The first call returns `pending` with " +

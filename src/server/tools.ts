@@ -18,11 +18,13 @@ import { ToolError, toToolError } from "./tool_errors.ts";
 import { DESCRIPTIONS, READ_ONLY, TITLES } from "./tool_catalog.ts";
 import { type FileAccessPolicy, mediaFileName, parseTime, writeUniqueFile } from "../input/mod.ts";
 import { LoginFlows } from "./login_flow.ts";
-import type { HistoryFilters, SendContent, ToolBackend } from "./tool_backend.ts";
+import type { HistoryFilters, HistoryPaging, SendContent, ToolBackend } from "./tool_backend.ts";
 
 export { ToolError, type ToolErrorKind, toToolError } from "./tool_errors.ts";
 export type {
   HistoryFilters,
+  HistoryPageJson,
+  HistoryPaging,
   LoginHooks,
   SendContent,
   SessionSummary,
@@ -183,11 +185,19 @@ export function createToolRegistry(context: ToolContext): ToolRegistry {
         throw new ToolError("conflict", "Message history is not enabled on this server");
       }
       const filters = parseHistoryFilters(input);
-      const [messages, total] = await Promise.all([
-        backend.history.query(filters, input.limit, input.offset),
+      const paging: HistoryPaging = { limit: input.limit, offset: input.offset };
+      if (input.cursor) paging.cursor = input.cursor;
+      const [page, total] = await Promise.all([
+        backend.history.query(filters, paging),
         backend.history.count(filters),
       ]);
-      return { messages, total, limit: input.limit, offset: input.offset };
+      return {
+        messages: page.messages,
+        total,
+        limit: input.limit,
+        offset: input.offset,
+        next_cursor: page.nextCursor,
+      };
     },
 
     async sessions() {

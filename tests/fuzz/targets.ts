@@ -56,6 +56,7 @@ import {
 } from "../../src/input/mod.ts";
 import {
   createToolRegistry,
+  type HistoryPaging,
   type SendContent,
   type ToolBackend,
   ToolError,
@@ -1389,18 +1390,21 @@ class RecordingBackend implements ToolBackend {
   }
 
   readonly history = {
-    query: (filters: unknown, limit: number, offset: number) => {
-      this.#record("history.query", filters, limit, offset);
-      return Promise.resolve([{
-        message_id: "7300000000000000123",
-        from_user: "u_demo_1@im.wechat",
-        msg_type: "TEXT",
-        timestamp: 1760000000000,
-        bot_id: "fuzz@im.bot",
-        text: "hi",
-        direction: "received" as const,
-        to_user: "fuzz@im.bot",
-      }]);
+    query: (filters: unknown, paging: HistoryPaging) => {
+      this.#record("history.query", filters, paging);
+      return Promise.resolve({
+        messages: [{
+          message_id: "7300000000000000123",
+          from_user: "u_demo_1@im.wechat",
+          msg_type: "TEXT",
+          timestamp: 1760000000000,
+          bot_id: "fuzz@im.bot",
+          text: "hi",
+          direction: "received" as const,
+          to_user: "fuzz@im.bot",
+        }],
+        nextCursor: null,
+      });
     },
     count: (filters: unknown) => {
       this.#record("history.count", filters);
@@ -1439,10 +1443,13 @@ function checkBackendCalls(calls: RecordingBackend["calls"]): void {
       case "setDefault":
         check(nonEmpty(args[0]), "set_default argument");
         break;
-      case "history.query":
-        checkRange(args[1] as number, 1, 200, "history limit");
-        check(Number.isSafeInteger(args[2]) && (args[2] as number) >= 0, "history offset");
+      case "history.query": {
+        const { limit, offset, cursor } = args[1] as HistoryPaging;
+        checkRange(limit, 1, 200, "history limit");
+        check(Number.isSafeInteger(offset) && offset >= 0, "history offset");
+        check(cursor === undefined || (typeof cursor === "string" && cursor !== ""), "cursor");
         break;
+      }
     }
   }
 }

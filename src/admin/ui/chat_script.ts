@@ -44,7 +44,7 @@ function chatStart() {
 function openChat(target) {
   chat = {
     session: target.session, botId: target.botId, userId: target.userId,
-    items: [], byKey: {}, total: 0, live: 0, loading: false,
+    items: [], byKey: {}, total: 0, live: 0, loading: false, nextCursor: null, ranked: 0,
   };
   $("chat-type").value = "";
   $("chat-search").value = "";
@@ -93,6 +93,8 @@ function reloadChat() {
   chat.byKey = {};
   chat.total = 0;
   chat.live = 0;
+  chat.nextCursor = null;
+  chat.ranked = 0;
   renderBubbles("bottom");
   loadMessages(false);
 }
@@ -101,13 +103,18 @@ function chatFilter() {
   return { type: $("chat-type").value, search: $("chat-search").value.trim() };
 }
 
+/**
+ * Load the newest page, or with older the page after the last one loaded. Older pages continue
+ * from the cursor of the page before: rows that arrived meanwhile (shown live) do not shift it,
+ * as they would shift an offset.
+ */
 function loadMessages(older) {
   if (!chat || chat.loading) return;
+  if (older && !chat.nextCursor) return;
   var current = chat;
   var filter = chatFilter();
-  var offset = older ? chat.items.length : 0;
-  var query = "user_id=" + encodeURIComponent(chat.userId) + "&limit=" + PAGE_SIZE +
-    "&offset=" + offset;
+  var query = "user_id=" + encodeURIComponent(chat.userId) + "&limit=" + PAGE_SIZE;
+  if (older) query += "&cursor=" + encodeURIComponent(chat.nextCursor);
   if (chat.botId) query += "&bot_id=" + encodeURIComponent(chat.botId);
   if (filter.type) query += "&msg_type=" + encodeURIComponent(filter.type);
   if (filter.search) query += "&text_contains=" + encodeURIComponent(filter.search);
@@ -116,10 +123,11 @@ function loadMessages(older) {
     if (chat !== current) return;
     var before = chat.items.length;
     // Pages come newest first: the n-th row of the history ranks -n, below every live row.
-    answer.messages.forEach(function (row, i) { addRow(row, -(offset + i)); });
+    answer.messages.forEach(function (row) { addRow(row, -(chat.ranked++)); });
+    chat.nextCursor = answer.next_cursor;
     chat.total = Math.max(answer.total, chat.items.length);
     renderBubbles(older ? "keep-bottom-distance" : "bottom");
-    if (older && chat.items.length === before) chat.total = chat.items.length;
+    if (!chat.nextCursor || (older && chat.items.length === before)) chat.total = chat.items.length;
   }, failed).then(function () { current.loading = false; updateCount(); });
 }
 

@@ -1,14 +1,19 @@
 /**
- * `weilink history [--user --bot --type --direction --since --until --text --limit --offset]`.
+ * `weilink history [--user --bot --type --direction --since --until --text --limit]
+ * [--cursor C | --before-id ID | --offset N]`.
  *
  * Reads the message store directly: no client, no network, and a data
  * directory without a store simply has no history (nothing is created).
+ *
+ * Pages go back in time: a page ends with the cursor of the next one (`next_cursor` in
+ * `--json`), which `--cursor` continues from. `--before-id` starts after a message that a
+ * listing showed. Unlike `--offset`, neither shifts when messages arrive between two calls.
  *
  * @module
  */
 
 import type { Message } from "../../models.ts";
-import { MessageStore, type QueryOptions } from "../../store/mod.ts";
+import { type HistoryPage, MessageStore, type QueryOptions } from "../../store/mod.ts";
 import { historyJson } from "../../store/history_json.ts";
 import type { CommandContext } from "../command.ts";
 import { parseDirection, parseInteger, parseMessageType, parseTime } from "../flag_values.ts";
@@ -48,7 +53,36 @@ export function historyQuery(values: CommandContext["values"], now = Date.now())
   if (limit !== undefined) query.limit = parseInteger(limit, "--limit", { min: 1, max: MAX_LIMIT });
   const offset = str("offset");
   if (offset !== undefined) query.offset = parseInteger(offset, "--offset", { min: 0 });
+  const cursor = str("cursor");
+  const beforeId = str("before-id");
+  if (cursor !== undefined && beforeId !== undefined) {
+    throw new UsageError("Give --cursor or --before-id, not both");
+  }
+  if (cursor !== undefined) query.cursor = cursor.trim();
+  if (beforeId !== undefined) {
+    if (!/^\d{1,20}$/.test(beforeId.trim())) {
+      throw new UsageError(`Invalid --before-id '${beforeId}': expected a message id (digits)`);
+    }
+    query.beforeId = beforeId.trim();
+  }
   return query;
+}
+
+/**
+ * One page from the store. A cursor the store cannot read was not printed by a page: a usage
+ * error. The other flags were checked by {@linkcode historyQuery}.
+ */
+function readPage(store: MessageStore, query: QueryOptions): HistoryPage {
+  try {
+    return store.queryPage(query);
+  } catch (error) {
+    if (error instanceof RangeError && query.cursor !== undefined) {
+      throw new UsageError(
+        `Invalid --cursor '${query.cursor}': use the cursor that the previous page printed`,
+      );
+    }
+    throw error;
+  }
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -67,15 +101,22 @@ export async function runHistory(ctx: CommandContext): Promise<number> {
   const path = `${dataDirectory(ctx.common)}/messages.db`;
   let messages: Message[] = [];
   let total = 0;
+  let nextCursor: string | undefined;
   if (await exists(path)) {
     using store = new MessageStore(path, { maxAgeDays: null, maxCount: null });
-    const { limit: _limit, offset: _offset, ...filter } = query;
+    const { limit: _limit, offset: _offset, cursor: _cursor, beforeId: _id, ...filter } = query;
+    ({ messages, nextCursor } = readPage(store, query));
     total = store.count(filter);
-    messages = store.query(query);
   }
   const rows = messages.map(historyJson);
   ctx.out.result(
-    { messages: rows, total, limit: query.limit, offset: query.offset },
+    {
+      messages: rows,
+      total,
+      limit: query.limit,
+      offset: query.offset,
+      next_cursor: nextCursor ?? null,
+    },
     () => {
       if (rows.length === 0) return "No messages found.";
       return [
@@ -90,6 +131,7 @@ export async function runHistory(ctx: CommandContext): Promise<number> {
         }),
         "",
         `  Showing ${rows.length} of ${total} message(s).`,
+        ...(nextCursor === undefined ? [] : [`  Next page: --cursor ${nextCursor}`]),
       ];
     },
   );
