@@ -77,7 +77,8 @@ import { VERSION } from "../version.ts";
 import { type LogThreshold, routeConsoleToStderr } from "../client/logger.ts";
 import { assertSafeBind, assertStrongToken } from "./http_guard.ts";
 import { resolveBasePath } from "../client/paths.ts";
-import { startupMark } from "./startup_trace.ts";
+import { startupMark, startupTracing, traceHttpAnswers } from "./startup_trace.ts";
+import { afterFirstAnswer, backgroundAdmin } from "./background_start.ts";
 
 export type { HttpTimeouts } from "./http_listener.ts";
 
@@ -122,7 +123,9 @@ export interface ServeOptions {
   /**
    * Also serve the admin panel over the same client (default `false`; `cli.ts mcp` and
    * `cli.ts openapi` turn it on unless `--no-admin`). It binds `host` like the server and takes
-   * the server's token, if any.
+   * the server's token, if any. It starts in the background, off the path of the server's first
+   * answers: over HTTP after the first answer (or 100 ms without a request), over stdio once the
+   * client has finished the handshake; {@linkcode ServerHandle.adminReady} tells when it serves.
    */
   admin?: boolean;
   /** Port of the admin panel (default 8080; the next free one when taken). */
@@ -145,8 +148,14 @@ export interface ServerHandle {
   readonly transport: "stdio" | "streamable-http" | "sse" | "openapi";
   /** Endpoint URL for HTTP transports (`…/mcp`, `…/sse`, or the REST root); absent for stdio. */
   readonly url?: string;
-  /** URL of the admin panel, when `admin` was set. */
-  readonly adminUrl?: string;
+  /** URL of the admin panel, once it serves (see {@linkcode ServerHandle.adminReady}). */
+  readonly adminUrl?: string | undefined;
+  /**
+   * Resolves to the URL of the admin panel once it serves, or to `undefined` when there is none:
+   * `admin` was not set, the panel could not start (the server says why on stderr), or the
+   * server stopped before starting it.
+   */
+  readonly adminReady: Promise<string | undefined>;
   /** Resolves once the server has stopped (stdin closed, aborted or closed). */
   readonly finished: Promise<void>;
   /** Stop the server and close the client. Safe to call twice. */
@@ -189,23 +198,27 @@ export async function serveMcp(options: ServeOptions = {}): Promise<ServerHandle
       // handshake (or on the first tool call, whichever comes first).
       const { serveStdio } = await import("./mcp.ts");
       startupMark("MCP SDK loaded");
-      let admin: Promise<AdminHandle | undefined> | undefined;
+      const admin = backgroundAdmin(options.admin, () => startAdmin(runtime, options));
       const stdio = await serveStdio(runtime.registry, SERVER_INFO, {
         onInitialized: () => {
           runtime.warmUp();
           // The panel starts once the client is talking to us, off the path of its first
           // answers; its URL goes to stderr (stdout is the JSON-RPC stream).
-          if (options.admin) admin ??= startAdmin(runtime, options);
+          admin.start();
         },
       });
       startupMark("stdio transport connected");
       banner(options, `WeiLink MCP server ${SERVER_INFO.version} on stdio`);
       const finished = stdio.finished
-        .then(async () => await (await admin)?.close())
+        .then(() => admin.close())
         .then(() => runtime.close())
         .finally(restoreConsole);
       const handle: ServerHandle = {
         transport,
+        get adminUrl() {
+          return admin.url;
+        },
+        adminReady: admin.ready,
         finished,
         async close() {
           await stdio.close();
@@ -267,15 +280,16 @@ export async function serveMcp(options: ServeOptions = {}): Promise<ServerHandle
  * allowed folder does not exist, or the port is taken.
  */
 export async function serveOpenApi(options: ServeOptions = {}): Promise<ServerHandle> {
+  startupMark("serving OpenAPI");
   const http = await resolveHttp(options);
   const files = await createFilePolicy(options);
   const runtime = createRuntime(options, files);
-  const [{ createOpenApiApp }, { guard, allowedHostNames }, registry] = await Promise.all([
+  // The registry (zod) is not awaited: the tool list and the document come from the catalog.
+  const [{ createOpenApiApp }, { guard, allowedHostNames }] = await Promise.all([
     import("./openapi.ts"),
     import("./http_guard.ts"),
-    runtime.registry(),
   ]);
-  const app = createOpenApiApp(registry, SERVER_INFO, {
+  const app = createOpenApiApp(runtime.registry, SERVER_INFO, {
     bearer: Boolean(http.token),
     guard: guard({
       hosts: allowedHostNames(http.host),
@@ -498,10 +512,22 @@ async function listen(
   runtime: Runtime,
   spec: ListenSpec,
 ): Promise<ServerHandle> {
+  const admin = backgroundAdmin(
+    options.admin,
+    () => startAdmin(runtime, options, http.host, http.token),
+  );
+  // Loading the registry, the client and the panel keeps the main thread busy for tens of
+  // milliseconds: begun as soon as the server listens, it would hold up the first requests of a
+  // client that was waiting for it. So it begins once the first answer is out, or after a quiet
+  // spell; the panel prints its own URL once it serves.
+  const background = afterFirstAnswer(startupTracing() ? traceHttpAnswers(fetch) : fetch, () => {
+    runtime.warmUp();
+    admin.start();
+  });
   let listener: Awaited<ReturnType<typeof import("./http_listener.ts").listenHttp>>;
   try {
     const { listenHttp } = await import("./http_listener.ts");
-    listener = await listenHttp(fetch, {
+    listener = await listenHttp(background.fetch, {
       hostname: http.host,
       port: http.port,
       ...(options.timeouts ? { timeouts: options.timeouts } : {}),
@@ -511,12 +537,8 @@ async function listen(
     throw error;
   }
   http.boundPort = listener.port;
-  runtime.warmUp();
-  // The panel is optional: when it cannot start (no net permission for its port, every port
-  // taken), the server says why on stderr and serves without it.
-  const admin = options.admin
-    ? await startAdmin(runtime, options, http.host, http.token)
-    : undefined;
+  startupMark("listening");
+  background.arm();
   const hostPart = http.host.includes(":") && !http.host.startsWith("[")
     ? `[${http.host}]`
     : http.host;
@@ -525,8 +547,9 @@ async function listen(
   let closing: Promise<void> | undefined;
   const close = () =>
     closing ??= (async () => {
+      background.cancel();
       await spec.closeExtra?.();
-      await admin?.close();
+      await admin.close();
       await listener.close();
       await runtime.close();
     })();
@@ -535,7 +558,10 @@ async function listen(
   return {
     transport: spec.transport,
     url,
-    ...(admin ? { adminUrl: admin.url } : {}),
+    get adminUrl() {
+      return admin.url;
+    },
+    adminReady: admin.ready,
     finished,
     close,
   };

@@ -7,18 +7,22 @@
  */
 
 import { Hono, type MiddlewareHandler } from "hono";
-import * as z from "zod";
-import type { ServerInfo } from "./mcp.ts";
-import type { ToolRegistry } from "./tools.ts";
+import type { RegistrySource, ServerInfo } from "./mcp.ts";
+import { type JsonSchemaObject, TOOL_LISTINGS, type ToolListing } from "./tool_catalog.ts";
 import { toToolError } from "./tool_errors.ts";
 import { addSwaggerUi } from "./swagger_ui.ts";
 
 /** A JSON Schema (2020-12) object. */
 type JsonSchema = Record<string, unknown>;
 
-/** JSON Schema of a zod schema, without `$schema` (OpenAPI 3.1 sets the dialect once). */
-export function jsonSchemaOf(schema: z.ZodType, io: "input" | "output"): JsonSchema {
-  const { $schema: _, ...rest } = z.toJSONSchema(schema, { target: "draft-2020-12", io });
+/**
+ * A tool's JSON Schema from the catalog, without `$schema` (OpenAPI 3.1 sets the dialect once).
+ * The catalog's draft-07 schemas read the same as 2020-12 ones (checked by
+ * `tests/server/openapi_document_test.ts`), so listing the tools needs neither zod nor a
+ * conversion.
+ */
+export function jsonSchemaOf(schema: JsonSchemaObject): JsonSchema {
+  const { $schema: _, ...rest } = schema;
   return rest;
 }
 
@@ -38,7 +42,7 @@ function pascal(name: string): string {
 
 /** The OpenAPI 3.1 document describing every tool route. */
 export function buildOpenApiDocument(
-  registry: ToolRegistry,
+  tools: readonly ToolListing[],
   info: ServerInfo,
   options: OpenApiDocumentOptions = {},
 ): Record<string, unknown> {
@@ -54,11 +58,11 @@ export function buildOpenApiDocument(
     content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } },
   });
   const paths: Record<string, unknown> = {};
-  for (const tool of registry.tools) {
+  for (const tool of tools) {
     if (!TOOL_NAME.test(tool.name)) continue;
     const base = pascal(tool.name);
-    schemas[`${base}Input`] = jsonSchemaOf(tool.input, "input");
-    schemas[`${base}Output`] = jsonSchemaOf(tool.output, "output");
+    schemas[`${base}Input`] = jsonSchemaOf(tool.inputSchema);
+    schemas[`${base}Output`] = jsonSchemaOf(tool.outputSchema);
     paths[`/tools/${tool.name}`] = {
       post: {
         operationId: tool.name,
@@ -157,9 +161,13 @@ export interface OpenApiAppOptions extends OpenApiDocumentOptions {
   guard?: MiddlewareHandler;
 }
 
-/** The REST app. Swagger UI's assets are loaded on first visit to `/docs`. */
+/**
+ * The REST app. The tool list and the document come from the zod-free catalog; the registry
+ * (and with it zod) is loaded by the first tool call, Swagger UI's assets on first visit to
+ * `/docs`.
+ */
 export function createOpenApiApp(
-  registry: ToolRegistry,
+  registry: RegistrySource,
   info: ServerInfo,
   options: OpenApiAppOptions = {},
 ): Hono {
@@ -168,7 +176,7 @@ export function createOpenApiApp(
   let document: Record<string, unknown> | undefined;
 
   app.get("/openapi.json", (c) => {
-    document ??= buildOpenApiDocument(registry, info, options);
+    document ??= buildOpenApiDocument(TOOL_LISTINGS, info, options);
     return c.json(document);
   });
 
@@ -177,11 +185,11 @@ export function createOpenApiApp(
   let listing: Record<string, unknown> | undefined;
   app.get("/tools", (c) => {
     listing ??= {
-      tools: registry.tools.map((t) => ({
+      tools: TOOL_LISTINGS.map((t) => ({
         name: t.name,
         description: t.description,
-        input_schema: jsonSchemaOf(t.input, "input"),
-        output_schema: jsonSchemaOf(t.output, "output"),
+        input_schema: jsonSchemaOf(t.inputSchema),
+        output_schema: jsonSchemaOf(t.outputSchema),
       })),
     };
     return c.json(listing);
@@ -189,7 +197,9 @@ export function createOpenApiApp(
 
   app.post("/tools/:name", async (c) => {
     const name = c.req.param("name");
-    if (!registry.get(name)) return c.json({ error: `Unknown tool "${name}"` }, 404);
+    if (!TOOL_LISTINGS.some((t) => t.name === name)) {
+      return c.json({ error: `Unknown tool "${name}"` }, 404);
+    }
     let args: unknown = {};
     const text = await c.req.text();
     if (text.trim()) {
@@ -203,7 +213,7 @@ export function createOpenApiApp(
       return c.json({ error: "Request body must be a JSON object of tool arguments" }, 400);
     }
     try {
-      return c.json(await registry.call(name, args));
+      return c.json(await (await registry()).call(name, args));
     } catch (error) {
       const failure = toToolError(error);
       return c.json({ error: failure.message }, failure.status as 400);

@@ -88,8 +88,11 @@ Deno.test("openapi with admin: the panel takes the server's token and host", asy
     adminPort: 0,
   });
   try {
-    assert.ok(server.adminUrl, "the handle names the panel's URL");
-    const admin = server.adminUrl!.replace(/\/$/, "");
+    // The panel starts in the background, once the server has answered or been idle a moment.
+    const adminUrl = await server.adminReady;
+    assert.ok(adminUrl, "the handle names the panel's URL once it serves");
+    assert.equal(server.adminUrl, adminUrl);
+    const admin = adminUrl.replace(/\/$/, "");
     assert.equal((await fetch(`${admin}/api/status`)).status, 401);
     const ok = await fetch(`${admin}/api/status`, {
       headers: { authorization: `Bearer ${token}` },
@@ -101,6 +104,25 @@ Deno.test("openapi with admin: the panel takes the server's token and host", asy
   }
   // Closing the server closes the panel.
   await assert.rejects(fetch(`${server.adminUrl}api/status`));
+});
+
+Deno.test("openapi: a server closed before its panel started never starts it", async () => {
+  await using env = await startEnv();
+  const server = await serveOpenApi({ ...serverOptions(env), port: 0, admin: true, adminPort: 0 });
+  await server.close();
+  assert.equal(await server.adminReady, undefined);
+  assert.equal(server.adminUrl, undefined);
+});
+
+Deno.test("openapi without admin: adminReady resolves to undefined", async () => {
+  await using env = await startEnv();
+  const server = await serveOpenApi({ ...serverOptions(env), port: 0 });
+  try {
+    assert.equal(await server.adminReady, undefined);
+    assert.equal(server.adminUrl, undefined);
+  } finally {
+    await server.close();
+  }
 });
 
 Deno.test("startAdmin/stopAdmin: one panel per client, stopped by stopAdmin and by close", async () => {
