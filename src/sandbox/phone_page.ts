@@ -19,14 +19,18 @@
 const STYLE = `
 :root { --green: #07c160; --bubble: #95ec69; --bg: #ededed; --line: #d9d9d9; --muted: #888; }
 * { box-sizing: border-box; }
+/* The page is exactly the screen: the chat's message list scrolls, never the page. */
+html, body { height: 100%; }
 body { margin: 0; font: 15px/1.4 -apple-system, "Segoe UI", "PingFang SC", "Microsoft YaHei",
-  Roboto, sans-serif; background: #f7f7f7; color: #111; }
+  Roboto, sans-serif; background: #f7f7f7; color: #111; display: flex; flex-direction: column;
+  height: 100vh; height: 100dvh; overflow: hidden; }
 header { background: #fff; border-bottom: 1px solid var(--line); padding: 10px 16px;
-  display: flex; align-items: center; gap: 12px; }
-header h1 { font-size: 17px; margin: 0; font-weight: 600; }
-header .hint { color: var(--muted); font-size: 13px; }
-main { display: flex; gap: 16px; padding: 16px; max-width: 1100px; margin: 0 auto;
-  height: calc(100vh - 50px); }
+  display: flex; align-items: center; gap: 12px; flex: none; min-width: 0; }
+header h1 { font-size: 17px; margin: 0; font-weight: 600; white-space: nowrap; }
+header .hint { color: var(--muted); font-size: 13px; min-width: 0; overflow: hidden;
+  text-overflow: ellipsis; white-space: nowrap; }
+main { display: flex; gap: 16px; padding: 16px; max-width: 1100px; width: 100%; margin: 0 auto;
+  flex: 1; min-height: 0; }
 aside { width: 300px; flex: none; display: flex; flex-direction: column; gap: 16px;
   overflow-y: auto; }
 section.card { background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 12px; }
@@ -45,21 +49,26 @@ button { font: inherit; border: none; border-radius: 6px; padding: 6px 12px; cur
 button.primary { background: var(--green); color: #fff; }
 button:disabled { opacity: .5; cursor: default; }
 .bot { display: flex; align-items: center; gap: 8px; padding: 8px; border-radius: 6px;
-  cursor: pointer; }
+  cursor: pointer; min-width: 0; }
 .bot:hover { background: #f5f5f5; }
 .bot.active { background: #e9f7ef; }
+.bot > div { min-width: 0; }
 .dot { width: 8px; height: 8px; border-radius: 50%; background: #ccc; flex: none; }
 .dot.on { background: var(--green); }
-.bot .id { font-size: 13px; overflow: hidden; text-overflow: ellipsis; }
-.bot .meta { font-size: 12px; color: var(--muted); }
+.bot .id { font-size: 13px; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+.bot .meta { font-size: 12px; color: var(--muted); white-space: nowrap; }
 .chat { flex: 1; display: flex; flex-direction: column; background: var(--bg);
-  border: 1px solid var(--line); border-radius: 8px; overflow: hidden; min-width: 0; }
+  border: 1px solid var(--line); border-radius: 8px; overflow: hidden; min-width: 0;
+  min-height: 0; }
 .chat-head { background: #f7f7f7; border-bottom: 1px solid var(--line); padding: 10px 14px;
-  display: flex; justify-content: space-between; align-items: center; }
-.chat-head .title { font-weight: 600; }
-.chat-head .typing { color: var(--muted); font-size: 13px; }
-#messages { flex: 1; overflow-y: auto; padding: 14px; display: flex; flex-direction: column;
-  gap: 10px; }
+  display: flex; justify-content: space-between; align-items: center; gap: 8px; }
+.chat-head .title { font-weight: 600; min-width: 0; overflow: hidden; text-overflow: ellipsis;
+  white-space: nowrap; }
+.chat-head .typing { color: var(--muted); font-size: 13px; white-space: nowrap; }
+#messages { flex: 1; min-height: 0; overflow-y: auto; padding: 14px; display: flex;
+  flex-direction: column; gap: 10px; }
+#messages:empty::before { content: attr(data-empty); margin: auto; color: var(--muted);
+  font-size: 13px; text-align: center; max-width: 260px; }
 .msg { display: flex; flex-direction: column; max-width: 75%; }
 .msg.in { align-self: flex-end; align-items: flex-end; }
 .msg.out { align-self: flex-start; align-items: flex-start; }
@@ -75,8 +84,29 @@ button:disabled { opacity: .5; cursor: default; }
 .composer .row { margin: 0; align-items: center; }
 .composer .from { max-width: 260px; font-size: 13px; }
 .error { color: #d33; font-size: 13px; min-height: 1em; }
-@media (max-width: 720px) { main { flex-direction: column; height: auto; }
-  aside { width: auto; } .chat { height: 80vh; } }
+/*
+ * A phone: the chat gets the screen. The side column becomes a strip above it: pending logins
+ * only while there are some, the bots as one row of chips, no headings, no notes.
+ */
+@media (max-width: 720px) {
+  header { padding: 8px 12px; }
+  header h1 { font-size: 16px; }
+  header .hint { display: none; }
+  main { flex-direction: column; padding: 8px; gap: 8px; }
+  aside { width: auto; gap: 8px; max-height: 40%; }
+  section.card { padding: 8px; }
+  #bots-card h2, #violations:empty { display: none; }
+  #logins-card.idle { display: none; }
+  #bots { display: flex; gap: 6px; overflow-x: auto; }
+  .bot { flex: none; max-width: 75%; padding: 6px 8px; }
+  .chat-head { padding: 8px 12px; }
+  #messages { padding: 10px; }
+  .msg { max-width: 85%; }
+  .bubble img { max-width: 100%; }
+  .composer { padding: 8px; }
+  .composer textarea { height: 56px; }
+  .composer .from { max-width: none; }
+}
 `;
 
 const SCRIPT = `
@@ -118,12 +148,17 @@ const el = (tag, props, ...kids) => {
 };
 const focusQr = new URLSearchParams(location.search).get("qrcode");
 let bots = [], current = null, since = 0, chatGen = 0;
+// Whether the person picked the current bot; until then the page follows the conversation.
+let pinned = false;
+// Messages in and out per bot at the last look, to see which conversation moved.
+let activity = null;
 
 function showError(e) { $("error").textContent = e ? String(e.message || e) : ""; }
 
 function renderLogins(logins) {
   const box = $("logins");
   box.replaceChildren();
+  $("logins-card").classList.toggle("idle", logins.length === 0);
   if (logins.length === 0) {
     box.append(el("div", { className: "empty", textContent:
       "No pending login. Start your bot (or call get_bot_qrcode) and it appears here." }));
@@ -172,7 +207,7 @@ function renderBots() {
         el("div", { className: "id", textContent: b.botId }),
         el("div", { className: "meta", textContent: (b.expired ? "session expired · " : "") +
           b.inbound + " in · " + b.sent + " out" })));
-    row.onclick = () => selectBot(b.botId);
+    row.onclick = () => { pinned = true; selectBot(b.botId); };
     box.append(row);
   }
 }
@@ -184,6 +219,9 @@ function selectBot(botId) {
   chatGen++;
   $("messages").replaceChildren();
   const bot = bots.find((b) => b.botId === botId);
+  $("messages").dataset.empty = bot
+    ? "No messages yet. Write below as the WeChat user; the bot's replies appear here."
+    : "No bot yet. Start your bot and confirm its login here.";
   $("chat-title").textContent = bot ? "Chat with " + bot.botId : "Chat";
   $("from").value = bot ? bot.userId : "";
   $("send").disabled = $("attach").disabled = !bot;
@@ -252,11 +290,39 @@ async function refresh() {
     const s = await api("/state");
     renderLogins(s.pendingLogins);
     bots = s.bots;
-    if (current && !bots.some((b) => b.botId === current)) { current = null; chatGen++; }
-    if (!current && bots.length) selectBot(bots[bots.length - 1].botId);
+    if (current && !bots.some((b) => b.botId === current)) {
+      current = null;
+      pinned = false;
+      chatGen++;
+    }
+    const next = conversationBot();
+    if (next && next !== current) selectBot(next);
     else renderBots();
     $("violations").textContent = s.violations ? s.violations + " protocol violation(s) recorded" : "";
   } catch (e) { showError(e); }
+}
+
+/**
+ * The bot whose chat to show, unless the person picked one: the bot a message arrived for (or
+ * was sent by) since the last look, else a bot that just logged in; on the first look the
+ * newest bot that has messages, else the newest bot. Bots are listed in login order.
+ */
+function conversationBot() {
+  const count = (b) => b.inbound + b.sent;
+  const before = activity;
+  activity = Object.fromEntries(bots.map((b) => [b.botId, count(b)]));
+  if (pinned && current) return current;
+  if (before === null) {
+    const talking = bots.filter((b) => count(b) > 0);
+    const newest = talking.length ? talking[talking.length - 1] : bots[bots.length - 1];
+    return newest ? newest.botId : null;
+  }
+  const moved = bots.filter((b) => before[b.botId] !== undefined && count(b) > before[b.botId]);
+  if (moved.some((b) => b.botId === current)) return current;
+  const fresh = bots.filter((b) => before[b.botId] === undefined);
+  const pick = moved.length ? moved[moved.length - 1] : fresh[fresh.length - 1];
+  if (pick) return pick.botId;
+  return current || (bots.length ? bots[bots.length - 1].botId : null);
 }
 
 async function sendText() {
@@ -336,7 +402,7 @@ export const PHONE_PAGE_HTML: string = `<!doctype html>
       <span class="title" id="chat-title">Chat</span>
       <span class="typing" id="typing"></span>
     </div>
-    <div id="messages"></div>
+    <div id="messages" data-empty="No bot yet. Start your bot and confirm its login here."></div>
     <div class="composer">
       <div class="row">
         <input type="text" class="from" id="from" placeholder="from user id" title="Sender">
