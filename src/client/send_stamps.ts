@@ -72,7 +72,7 @@ export class SendStamps {
     const { dir, dataLock, logger } = this.#ctx;
     try {
       while (this.#pending.size > 0 && !this.#ctx.closed) {
-        await dataLock.withLock(async () => {
+        await dataLock.withLock(() => {
           for (const s of [...this.#pending.keys()]) {
             if (s.removed) {
               this.#pending.delete(s);

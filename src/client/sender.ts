@@ -132,7 +132,7 @@ export class Sender {
     // Route, check the window and reserve the quota in one short critical section.
     await this.#tokensSaved(to);
     const nowSec = ctx.now() / 1000;
-    const { s, token } = await ctx.dataLock.withLock(async () => {
+    const { s, token } = await ctx.dataLock.withLock(() => {
       this.#registry.sync();
       const s = this.#route(to, c.session);
       s.contexts = ctx.dir.readContexts(s.name);
@@ -236,7 +236,7 @@ export class Sender {
       remaining = Math.max(0, CONTEXT_QUOTA - (s.contexts[to]?.sc ?? 0));
       this.#stamps.record(s, to, ctx.now() / 1000);
     } else {
-      remaining = await ctx.dataLock.withLock(async () => {
+      remaining = await ctx.dataLock.withLock(() => {
         const contexts = ctx.dir.readContexts(s.name);
         this.#stamps.applyTo(s, contexts);
         const left = cause instanceof StaleContextError
