@@ -27,7 +27,7 @@ import {
   type VideoInfo,
   type VoiceInfo,
 } from "../models.ts";
-import { decodeMessageId } from "./message_id.ts";
+import { decodeMessageId, encodeMessageId } from "./message_id.ts";
 import { isObject, num, readMediaInfo, readVideoInfo, readVoiceInfo, str } from "../wire_fields.ts";
 
 /**
@@ -145,6 +145,56 @@ function itemData(item: MessageItem): Json {
   if (item.refMsg) out.ref_msg = refData(item.refMsg);
   if (item.raw !== undefined) out.raw = item.raw;
   return out;
+}
+
+/** The values of a message's `messages` columns after `id`, in table order, `stored_at` last. */
+export type MessageColumns = [
+  messageId: bigint | null,
+  userId: string,
+  botId: string,
+  msgType: number,
+  direction: number,
+  text: string | null,
+  timestampMs: number,
+  contextToken: string,
+  data: string,
+  storedAt: number,
+];
+
+/**
+ * The column values of `message` stored at `storedAt` (epoch seconds): the one mapping of a
+ * message onto a row, for SQLite and PostgreSQL alike. The `user_id` column is the sender of a
+ * received message and the recipient of a sent one.
+ *
+ * @throws {TypeError} When `message` is not a message, or its type or id is invalid.
+ * @throws {RangeError} When its id does not fit in 64 bits.
+ */
+export function messageColumns(message: Message, storedAt: number, index = 0): MessageColumns {
+  if (typeof message !== "object" || message === null || typeof message.fromUser !== "string") {
+    throw new TypeError(`Cannot store message at index ${index}: expected a Message`);
+  }
+  if (!Number.isInteger(message.msgType)) {
+    throw new TypeError(
+      `Cannot store message at index ${index}: msgType ${
+        String(message.msgType)
+      } is not an integer`,
+    );
+  }
+  const id = message.messageId === undefined ? null : encodeMessageId(message.messageId);
+  const sent = message.direction === MessageDirection.SENT;
+  return [
+    id,
+    sent && message.toUser !== "" ? message.toUser : message.fromUser,
+    message.botId ?? "",
+    message.msgType,
+    sent ? MessageDirection.SENT : MessageDirection.RECEIVED,
+    message.text ?? null,
+    wholeNumber(message.timestamp),
+    message.contextToken ?? "",
+    // The id was validated by encodeMessageId above.
+    dataText(message),
+    storedAt,
+  ];
 }
 
 /** An integer for the integer columns and keys; anything not finite becomes `0`. */

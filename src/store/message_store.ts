@@ -11,7 +11,7 @@ import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Message, MessageDirection } from "../models.ts";
 import { encodeMessageId } from "./message_id.ts";
-import { dataText, messageFromRow, type MessageRow, wholeNumber } from "./message_data.ts";
+import { messageColumns, messageFromRow, type MessageRow } from "./message_data.ts";
 import {
   compileFilter,
   decodeCursor,
@@ -299,30 +299,9 @@ export class MessageStore implements Disposable {
 
   /** Writes the bound values of row `index` into `out`, at `index * INSERT_COLUMNS`. */
   #row(message: Message, index: number, storedAt: number, out: InsertParam[]): void {
-    if (typeof message !== "object" || message === null || typeof message.fromUser !== "string") {
-      throw new TypeError(`Cannot store message at index ${index}: expected a Message`);
-    }
-    if (!Number.isInteger(message.msgType)) {
-      throw new TypeError(
-        `Cannot store message at index ${index}: msgType ${
-          String(message.msgType)
-        } is not an integer`,
-      );
-    }
-    const id = message.messageId === undefined ? null : encodeMessageId(message.messageId);
-    const sent = message.direction === MessageDirection.SENT;
-    let o = index * INSERT_COLUMNS;
-    out[o++] = id;
-    out[o++] = sent && message.toUser !== "" ? message.toUser : message.fromUser;
-    out[o++] = message.botId ?? "";
-    out[o++] = message.msgType;
-    out[o++] = sent ? MessageDirection.SENT : MessageDirection.RECEIVED;
-    out[o++] = message.text ?? null;
-    out[o++] = wholeNumber(message.timestamp);
-    out[o++] = message.contextToken ?? "";
-    // The id was validated by encodeMessageId above.
-    out[o++] = dataText(message);
-    out[o] = storedAt;
+    const columns = messageColumns(message, storedAt, index);
+    const o = index * INSERT_COLUMNS;
+    for (let i = 0; i < INSERT_COLUMNS; i++) out[o + i] = columns[i]!;
   }
 
   /** Inserts `count` rows whose values are laid out one after another in `params`. */

@@ -40,7 +40,14 @@ export {
   type MessageFilter,
   type QueryOptions,
 } from "./query_filter.ts";
-export { messageFromRow, type MessageRow, messageToData } from "./message_data.ts";
+export {
+  type MessageColumns,
+  messageColumns,
+  messageFromRow,
+  type MessageRow,
+  messageToData,
+} from "./message_data.ts";
+
 export { decodeMessageId, encodeMessageId } from "./message_id.ts";
 export { SCHEMA_VERSION } from "./schema.ts";
 export { type HistoryJson, historyJson } from "./history_json.ts";
