@@ -218,6 +218,31 @@ export class WeiLink {
     return this.#ctx.dir.basePath;
   }
 
+  /**
+   * Where sessions, cursors, context tokens and history are kept: `"files"` (the data directory)
+   * or `"postgres"` (see {@linkcode WeiLinkOptions.storage}).
+   */
+  get storageKind(): "files" | "postgres" {
+    return this.#ctx.storage.kind;
+  }
+
+  /** The data directory, or the PostgreSQL URL without its password. */
+  get storageLocation(): string {
+    return this.#ctx.storage.location;
+  }
+
+  /**
+   * Resolves once the storage is usable: at once for the data directory; with PostgreSQL once
+   * connected, migrated and the sessions loaded (the session getters read that snapshot).
+   *
+   * @throws {Error} When the database cannot be reached or migrated.
+   */
+  async ready(): Promise<this> {
+    await this.#ctx.storage.ready;
+    this.#registry.sync();
+    return this;
+  }
+
   // The session getters read the data directory first (a few `stat`s when nothing changed), so
   // they reflect logins, logouts, renames, expiries and default changes of other processes.
 
@@ -256,7 +281,7 @@ export class WeiLink {
   #contactsOf(s: SessionState): Contact[] {
     const contexts = this.#sender.viewContexts(
       s,
-      this.#committer.view(s, this.#ctx.dir.readContexts(s.name)),
+      this.#committer.view(s, this.#ctx.storage.records.readContexts(s.name)),
     );
     const nowSec = this.#ctx.now() / 1000;
     const date = (seconds: number | undefined) => seconds ? new Date(seconds * 1000) : undefined;
@@ -290,6 +315,7 @@ export class WeiLink {
   /** Make `name` the default session and persist it in `.default_session`. */
   async setDefault(name: string): Promise<void> {
     this.#ctx.assertOpen();
+    await this.#ctx.storage.refresh();
     await this.#registry.setDefault(name);
   }
 
@@ -299,6 +325,7 @@ export class WeiLink {
    */
   async renameSession(oldName: string, newName: string): Promise<void> {
     this.#ctx.assertOpen();
+    await this.#ctx.storage.refresh();
     await this.#registry.rename(oldName, newName);
     this.#ctx.logger.info(`Renamed session "${oldName}" to "${newName}"`);
   }
@@ -310,6 +337,8 @@ export class WeiLink {
    */
   async logout(name?: string): Promise<void> {
     this.#ctx.assertOpen();
+    await this.#ctx.storage.refresh();
+    this.#registry.sync();
     const key = name ?? this.#registry.defaultName;
     const botId = await this.#registry.logout(key);
     this.#ctx.logger.info(`Logged out session "${key}"${botId ? ` (bot ${botId})` : ""}`);
@@ -328,6 +357,7 @@ export class WeiLink {
   async login(options: LoginOptions = {}): Promise<BotInfo> {
     const ctx = this.#ctx;
     ctx.assertOpen();
+    await ctx.storage.refresh();
     this.#registry.sync();
     const name = options.name ?? this.#registry.defaultName;
     validateSessionName(name);
@@ -576,7 +606,10 @@ export class WeiLink {
   startAdmin(options: AdminOptions = {}): Promise<AdminHandle> {
     this.#ctx.assertOpen();
     this.#admin ??= import("../admin/mod.ts")
-      .then(({ serveAdmin }) => serveAdmin(this, options))
+      .then(({ serveAdmin }) => {
+        const url = this.#ctx.storageUrl;
+        return serveAdmin(this, url !== undefined ? { store: url, ...options } : options);
+      })
       .catch((error) => {
         this.#admin = undefined;
         throw error;
@@ -611,7 +644,7 @@ export class WeiLink {
     await this.#committer.close();
     await this.#sender.close();
     await syncedSoon();
-    this.#ctx.close();
+    await this.#ctx.close();
     this.#dispatcher.wakeAll();
   }
 

@@ -1,8 +1,9 @@
 /**
- * What the parts of the client share: configuration, the data directory, the clock, the logger,
- * the event sink, the two cross-process locks, the message store and the duplicate filter. One
- * instance per `WeiLink`; the session registry, the poller, the sender and the dispatcher each get
- * it instead of reaching into each other.
+ * What the parts of the client share: configuration, the storage (the data directory or
+ * PostgreSQL, see `storage.ts`), the clock, the logger, the event sink, the two cross-process locks
+ * of the data directory, the message store and the duplicate filter. One instance per `WeiLink`;
+ * the session registry, the poller, the sender and the dispatcher each get it instead of reaching
+ * into each other.
  *
  * @module
  */
@@ -17,7 +18,10 @@ import { resolveBasePath } from "./data_dir.ts";
 import { FileLock } from "./file_lock.ts";
 import { createStderrLogger, defaultLogLevel, type Logger } from "./logger.ts";
 import { RecentIds } from "./recent_ids.ts";
-import { openMessageStore, type StoreBinding } from "./store_binding.ts";
+import type { StoreBinding } from "./store_binding.ts";
+import { FileStorage } from "./file_storage.ts";
+import { type ClientStorage, isPostgresUrl } from "./storage.ts";
+import { PostgresStorage } from "../postgres/storage.ts";
 import type { RetryPolicy, WeiLinkEvent, WeiLinkOptions } from "./types.ts";
 
 /** Message ids remembered to drop duplicates across polls. */
@@ -62,9 +66,11 @@ export class ClientContext {
   readonly dataLock: FileLock;
   /** Ids of the messages handed out lately, to drop duplicates across polls. */
   readonly seenIds: RecentIds = new RecentIds(RECENT_IDS);
+  /** Where everything is persisted. */
+  readonly storage: ClientStorage;
+  /** The database URL of PostgreSQL storage (a secret: never logged). */
+  readonly storageUrl: string | undefined;
   readonly #onEvent: ((event: WeiLinkEvent) => void) | undefined;
-  readonly #storeOption: boolean | string;
-  #store: StoreBinding | undefined;
   #closed = false;
 
   /** Resolves the options (environment fallbacks included) and opens the data directory. */
@@ -96,10 +102,41 @@ export class ClientContext {
     this.loginPollIntervalMs = options.loginPollIntervalMs ?? 1_000;
     this.watchIntervalMs = options.watchIntervalMs ?? 2_000;
     this.fallbackWindowS = options.fallbackWindow ?? 60;
-    this.#storeOption = options.messageStore ?? false;
     this.dir = new DataDir(resolveBasePath(options.basePath), this.logger);
     this.pollLock = FileLock.acquireHandle(this.dir.lockPath(POLL_LOCK_FILE));
     this.dataLock = FileLock.acquireHandle(this.dir.lockPath(DATA_LOCK_FILE));
+    const store = options.storage ?? envGet("WEILINK_STORE");
+    if (store !== undefined && store !== "" && store !== "files") {
+      if (!isPostgresUrl(store)) {
+        throw new TypeError(
+          `Invalid storage "${store.slice(0, 40)}": expected "files" or a postgres:// URL`,
+        );
+      }
+      this.storageUrl = store;
+      this.storage = new PostgresStorage(store, {
+        now: this.now,
+        logger: this.logger,
+        fallbackWindowS: this.fallbackWindowS,
+      });
+    } else {
+      this.storageUrl = undefined;
+      const messageStore = options.messageStore ?? false;
+      this.storage = new FileStorage(
+        this.dir,
+        { data: this.dataLock, poll: this.pollLock },
+        messageStore === false
+          ? undefined
+          : messageStore === true
+          ? `${this.dir.basePath}/messages.db`
+          : messageStore,
+        { fallbackWindowMs: this.fallbackWindowS * 1000, now: this.now, logger: this.logger },
+      );
+    }
+  }
+
+  /** Whether the storage is PostgreSQL (shared by many hosts) rather than the data directory. */
+  get shared(): boolean {
+    return this.storage.kind === "postgres";
   }
 
   /** Whether {@linkcode ClientContext.close} was called. */
@@ -122,13 +159,8 @@ export class ClientContext {
   }
 
   /** The message store, opened on first use; `undefined` when it is off. */
-  async store(): Promise<StoreBinding | undefined> {
-    if (this.#store || this.#storeOption === false) return this.#store;
-    const path = this.#storeOption === true
-      ? `${this.dir.basePath}/messages.db`
-      : this.#storeOption;
-    this.#store = await openMessageStore(path, this.fallbackWindowS * 1000, this.now);
-    return this.#store;
+  store(): Promise<StoreBinding | undefined> {
+    return this.storage.messages();
   }
 
   /** De-duplicate by message id across polls (the spec leaves duplicates undocumented). */
@@ -136,12 +168,11 @@ export class ClientContext {
     return !m.messageId || this.seenIds.add(m.messageId);
   }
 
-  /** Close the store and release the lock files. */
-  close(): void {
+  /** Close the storage and release the lock files. */
+  async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    this.#store?.close();
-    this.#store = undefined;
+    await this.storage.close();
     this.#sendClient?.close();
     this.#sendClient = undefined;
     FileLock.releaseHandle(this.pollLock);

@@ -16,11 +16,10 @@
 import { WeiLinkError } from "../weilink_error.ts";
 
 import type { Message } from "../models.ts";
-import { errorText, prepareAtomicWrite, toPythonJson } from "./data_dir.ts";
-import { FileLock } from "./file_lock.ts";
 import { sleep } from "../protocol/sleep.ts";
 import type { ClientContext } from "./client_context.ts";
-import type { Poller } from "./poller.ts";
+import { type Poller, waitForRows } from "./poller.ts";
+import type { ConsumerLock } from "./storage.ts";
 import type { StoreBinding } from "./store_binding.ts";
 import type { RecvOptions } from "./types.ts";
 
@@ -30,12 +29,6 @@ const PAGE = 1000;
 const WATCH_MS = 100;
 const DEFAULT_TIMEOUT_S = 35;
 const CONSUMER_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
-
-/** What a consumer's position file holds. */
-interface PositionFile {
-  rowid: number;
-  updated_at: number;
-}
 
 /**
  * A named reader of received messages with a durable position; from {@linkcode WeiLink.consumer}.
@@ -71,7 +64,7 @@ export class Consumer {
   readonly #ctx: ClientContext;
   readonly #poller: Poller;
   readonly #dispatching: () => boolean;
-  readonly #lock: FileLock;
+  readonly #lock: ConsumerLock;
   #locked = false;
   #released = false;
   /** Acknowledged position, once read. */
@@ -90,12 +83,12 @@ export class Consumer {
     this.#ctx = ctx;
     this.#poller = poller;
     this.#dispatching = dispatching;
-    this.#lock = FileLock.acquireHandle(ctx.dir.consumerLockPath(name));
+    this.#lock = ctx.storage.positions.lock(name);
   }
 
-  /** Path of the position file. */
+  /** Where the position is kept: the position file, or the database table and row. */
   get path(): string {
-    return this.#ctx.dir.consumerPath(this.name);
+    return this.#ctx.storage.positions.where(this.name);
   }
 
   /**
@@ -120,10 +113,10 @@ export class Consumer {
     const deadline = ctx.now() + timeoutS * 1000;
     if (!(await this.#acquire(deadline, signal))) return [];
     if (this.#pending !== undefined) await this.ack();
-    const position = this.#position ??= this.#load(store);
+    const position = this.#position ??= await this.#load(store);
     for (;;) {
       signal?.throwIfAborted();
-      const rows = store.receivedAfter(position, PAGE);
+      const rows = await store.receivedAfter(position, PAGE);
       if (rows.length > 0) {
         this.#pending = rows[rows.length - 1]!.rowid;
         return rows.map((r) => r.message);
@@ -132,7 +125,8 @@ export class Consumer {
       if (left <= 0) return [];
       // Poll when nobody else does; what arrives lands in the store and is read above.
       if (!this.#dispatching() && await this.#poller.pollOnce(deadline, signal)) continue;
-      await sleep(Math.min(left, WATCH_MS), signal);
+      if (ctx.shared) await waitForRows(ctx.storage, Math.min(left, ctx.watchIntervalMs), signal);
+      else await sleep(Math.min(left, WATCH_MS), signal);
     }
   }
 
@@ -151,15 +145,10 @@ export class Consumer {
     this.#assertOpen();
     const rowid = this.#pending;
     if (rowid === undefined) return () => {};
-    const { dir, now } = this.#ctx;
-    Deno.mkdirSync(dir.consumerPath(this.name).replace(/\/[^/]+$/, ""), {
-      recursive: true,
-      mode: 0o700,
-    });
-    const position: PositionFile = { rowid, updated_at: now() / 1000 };
-    const prepared = await prepareAtomicWrite(this.path, toPythonJson(position), 0o600);
+    const { storage, now } = this.#ctx;
+    const commit = await storage.positions.prepare(this.name, rowid, now() / 1000);
     return () => {
-      prepared.commitSync();
+      commit();
       this.#position = rowid;
       if (this.#pending === rowid) this.#pending = undefined;
     };
@@ -172,9 +161,10 @@ export class Consumer {
   async close(): Promise<void> {
     if (this.#released) return;
     this.#released = true;
+    await this.#ctx.storage.positions.settled();
     if (this.#locked) await this.#lock.unlock();
     this.#locked = false;
-    FileLock.releaseHandle(this.#lock);
+    this.#lock.release();
   }
 
   async #store(): Promise<StoreBinding> {
@@ -206,27 +196,9 @@ export class Consumer {
   }
 
   /** The acknowledged position, or where a new consumer starts: the last minute's messages. */
-  #load(store: StoreBinding): number {
-    let text: string | undefined;
-    try {
-      text = Deno.readTextFileSync(this.path);
-    } catch (err) {
-      if (!(err instanceof Deno.errors.NotFound)) {
-        this.#ctx.logger.warn(`Cannot read "${this.path}": ${errorText(err)}`);
-      }
-    }
-    if (text !== undefined) {
-      try {
-        const value = JSON.parse(text) as Partial<PositionFile>;
-        if (Number.isSafeInteger(value.rowid) && value.rowid! >= 0) return value.rowid!;
-      } catch {
-        // Reported below.
-      }
-      this.#ctx.logger.warn(
-        `Ignoring the corrupt position of consumer "${this.name}": starting from the last minute`,
-      );
-    }
-    return store.startPosition(this.#ctx.fallbackWindowS * 1000);
+  async #load(store: StoreBinding): Promise<number> {
+    return await this.#ctx.storage.positions.load(this.name) ??
+      await store.startPosition(this.#ctx.fallbackWindowS * 1000);
   }
 
   #assertOpen(): void {

@@ -18,7 +18,7 @@ import { sleep } from "../protocol/sleep.ts";
 import { MessageQueue } from "./message_queue.ts";
 import type { ClientContext } from "./client_context.ts";
 import type { SessionRegistry, SessionState } from "./session_registry.ts";
-import type { PolledBatch, Poller } from "./poller.ts";
+import { CursorMovedError, type PolledBatch, type Poller } from "./poller.ts";
 import type { DispatchOptions, ErrorHandler, MessageHandler } from "./types.ts";
 
 /** Default long-poll timeout per dispatcher cycle, in seconds. */
@@ -38,10 +38,19 @@ const GROUP_COMMIT_MS = 10;
 const GROUP_COMMIT_MIN_MESSAGES = 100;
 /** Dropped messages of the `recv()` buffer are reported at most this often (then summed up). */
 const DROP_REPORT_MS = 10_000;
+/**
+ * How often a dispatcher on shared storage tries to claim the accounts nobody polls: a worker
+ * that died is replaced within about this long after PostgreSQL frees its locks.
+ */
+const CLAIM_RETRY_MS = 1_500;
 
 interface Run {
   controller: AbortController;
   pollTimeoutMs: number;
+  /** Only these accounts (session names or bot ids); all when undefined. */
+  accounts: Set<string> | undefined;
+  /** Dispatch what other clients poll (shared storage). */
+  followOthers: boolean;
   loops: Map<SessionState, Promise<void>>;
   /** Aborts the poll in flight of a session (to probe it again at once). */
   restartPoll: Map<SessionState, () => void>;
@@ -125,6 +134,8 @@ export class Dispatcher {
     const d: Run = {
       controller: new AbortController(),
       pollTimeoutMs: (options.pollTimeout ?? DEFAULT_POLL_TIMEOUT_S) * 1000,
+      accounts: options.accounts?.length ? new Set(options.accounts) : undefined,
+      followOthers: options.followOthers ?? true,
       loops: new Map(),
       restartPoll: new Map(),
       primary: false,
@@ -138,6 +149,11 @@ export class Dispatcher {
       w();
     };
     this.#run = d;
+    if (this.#ctx.shared) {
+      await this.#ctx.storage.ready;
+      d.done = this.#runShared(d);
+      return;
+    }
     const acquired = await this.#ctx.pollLock.tryLock();
     d.done = this.#runDispatcher(d, acquired);
   }
@@ -233,10 +249,10 @@ export class Dispatcher {
         ? "Another process is polling: watching the message store until the poll lock frees"
         : "Another process is polling: standing by until the poll lock frees",
     );
-    let mark = store ? store.maxRowId() : 0;
+    let mark = store ? await store.maxRowId() : 0;
     const watch = async () => {
       if (!store) return;
-      const { messages, maxRowId } = store.receivedSince(mark);
+      const { messages, maxRowId } = await store.receivedSince(mark);
       mark = maxRowId;
       const fresh = messages.filter((m) => ctx.firstSighting(m));
       if (fresh.length) await this.#dispatch(fresh);
@@ -258,9 +274,95 @@ export class Dispatcher {
     return false;
   }
 
-  async #sessionLoop(d: Run, s: SessionState): Promise<void> {
+  /**
+   * The dispatcher on shared storage (PostgreSQL): each account is polled by the one client that
+   * holds its claim. Every `CLAIM_RETRY_MS` the accounts nobody polls are claimed; a session loop
+   * ends when its claim is lost (connection gone) or another client moved its cursor, and the
+   * claim is released. Messages other clients poll are dispatched from the store as they are
+   * announced (unless `followOthers` is off, as for a worker).
+   */
+  async #runShared(d: Run): Promise<void> {
     const ctx = this.#ctx;
+    const { storage } = ctx;
     const signal = d.controller.signal;
+    const stops = new Map<SessionState, AbortController>();
+    const offLost = storage.claims.onLost((lost) => {
+      for (const [s, stop] of stops) if (lost.has(s.cred?.bot.botId ?? "")) stop.abort();
+      ctx.logger.warn(`Lost the claims of ${lost.size} account(s): the database connection broke`);
+    });
+    const offRows = storage.onMessages(() => d.wake());
+    const wanted = (s: SessionState) =>
+      !d.accounts || d.accounts.has(s.name) || d.accounts.has(s.cred?.bot.botId ?? "");
+    let mark: number | undefined;
+    try {
+      d.primary = true;
+      ctx.emit({ type: "dispatcher_role", role: "primary" });
+      const store = d.followOthers ? await ctx.store() : undefined;
+      mark = await store?.maxRowId();
+      while (!signal.aborted) {
+        try {
+          await storage.refresh();
+          this.#registry.sync();
+          const free = this.#registry.withCredentials().filter((s) => wanted(s) && !d.loops.has(s));
+          const held = free.length
+            ? await storage.claims.claim(free.map((s) => s.cred!.bot.botId))
+            : new Set<string>();
+          // The cursors committed by whoever polled these accounts until now.
+          if (free.some((s) => held.has(s.cred!.bot.botId))) await storage.refresh();
+          for (const s of free) {
+            const botId = s.cred!.bot.botId;
+            if (!held.has(botId)) continue;
+            // Start from the cursor committed by whoever polled the account last.
+            const committed = storage.records.read(s.name)?.cursor;
+            if (committed !== undefined) {
+              s.cred!.cursor = committed;
+              s.cred!.committedCursor = committed;
+            }
+            ctx.logger.info(`Polling session "${s.name}" (bot ${botId}): claimed`);
+            ctx.emit({ type: "account_claimed", session: s.name, botId });
+            const stop = new AbortController();
+            stops.set(s, stop);
+            const loop = this.#sessionLoop(d, s, stop).finally(async () => {
+              d.loops.delete(s);
+              stops.delete(s);
+              await storage.claims.release([botId]);
+              ctx.emit({ type: "account_released", session: s.name, botId });
+              d.wake();
+            });
+            d.loops.set(s, loop);
+          }
+          if (store && mark !== undefined) {
+            const { messages, maxRowId } = await store.receivedSince(mark);
+            mark = maxRowId;
+            const fresh = messages.filter((m) => ctx.firstSighting(m));
+            if (fresh.length) await this.#dispatch(fresh);
+          }
+        } catch (err) {
+          ctx.logger.warn(`Dispatcher round failed, retrying: ${errorText(err)}`);
+        }
+        const waitEnded = new AbortController();
+        const tick = sleep(CLAIM_RETRY_MS, AbortSignal.any([signal, waitEnded.signal]))
+          .catch(() => {});
+        await Promise.race([d.wakeSignal, tick]);
+        waitEnded.abort();
+      }
+    } finally {
+      d.controller.abort();
+      await Promise.allSettled(d.loops.values());
+      await this.#dispatchChain;
+      offLost();
+      offRows();
+      await storage.claims.release();
+      if (this.#run === d) this.#run = undefined;
+      this.#queue.wakeAll();
+      this.#flushDrops();
+      ctx.emit({ type: "dispatcher_stopped", reason: "stopped" });
+    }
+  }
+
+  async #sessionLoop(d: Run, s: SessionState, stop?: AbortController): Promise<void> {
+    const ctx = this.#ctx;
+    const signal = stop ? AbortSignal.any([d.controller.signal, stop.signal]) : d.controller.signal;
     const first = s.cred;
     if (first?.expiredAt === undefined && first) {
       await this.#registry.apiFor(first).notifyStart().catch(() => {});
@@ -308,6 +410,8 @@ export class Dispatcher {
           pendingMessages = 0;
           this.#poller.rewind(s, merged, err);
           pollAbort.abort();
+          // Another client polls this account now: leave it to them.
+          if (err instanceof CursorMovedError) stop?.abort();
           continue;
         }
         if (fresh.length) await this.#dispatch(fresh);

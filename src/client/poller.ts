@@ -33,6 +33,7 @@ import {
   type SessionState,
 } from "./session_registry.ts";
 import type { StoreBinding } from "./store_binding.ts";
+import { recordInboundBatch } from "./context_state.ts";
 
 /** One `getupdates` answer, parsed, waiting to be committed. */
 export interface PolledBatch {
@@ -72,6 +73,7 @@ export class Poller {
    */
   async recv(timeoutMs: number, signal?: AbortSignal): Promise<Message[]> {
     const ctx = this.#ctx;
+    if (ctx.shared) return await this.#recvShared(timeoutMs, signal);
     const store = await ctx.store();
     const deadline = ctx.now() + timeoutMs;
     for (;;) {
@@ -87,7 +89,7 @@ export class Poller {
         continue;
       }
       if (store) {
-        const fallback = this.#fromStore(store);
+        const fallback = await this.#fromStore(store);
         if (fallback.length) return fallback;
       }
       const left = deadline - ctx.now();
@@ -105,25 +107,95 @@ export class Poller {
    * the store). Resolves `false` at once when another process holds the lock.
    */
   async pollOnce(deadline: number, signal?: AbortSignal): Promise<boolean> {
-    const { pollLock } = this.#ctx;
-    if (!(await pollLock.tryLock())) return false;
+    const { storage, pollLock } = this.#ctx;
+    if (!storage.claims.perAccount) {
+      if (!(await pollLock.tryLock())) return false;
+      try {
+        await this.#pollAll(deadline, signal);
+      } finally {
+        await pollLock.unlock();
+      }
+      return true;
+    }
+    const { claims } = storage;
+    await storage.refresh();
+    this.#registry.sync();
+    const ids = this.#registry.withCredentials().map((s) => s.cred!.bot.botId);
+    const held = await claims.claim(ids);
+    if (held.size === 0) return false;
     try {
-      await this.#pollAll(deadline, signal);
+      await this.#pollAll(deadline, signal, held);
     } finally {
-      await pollLock.unlock();
+      await claims.release([...held]);
     }
     return true;
   }
 
-  /** Poll every session that may poll now, in parallel; called with the poll lock held. */
-  async #pollAll(deadline: number, signal?: AbortSignal): Promise<Message[]> {
+  /**
+   * `recv()` on shared storage (PostgreSQL): poll the accounts no other client polls (claimed for
+   * the call), and read what other clients stored for the rest, each message once.
+   */
+  async #recvShared(timeoutMs: number, signal?: AbortSignal): Promise<Message[]> {
+    const ctx = this.#ctx;
+    const { storage } = ctx;
+    const deadline = ctx.now() + timeoutMs;
+    const store = (await ctx.store())!;
+    for (;;) {
+      signal?.throwIfAborted();
+      await storage.refresh();
+      this.#registry.sync();
+      const withCred = this.#registry.withCredentials();
+      if (withCred.length === 0) throw new NotLoggedInError();
+      const ids = withCred.map((s) => s.cred!.bot.botId);
+      const held = await storage.claims.claim(ids);
+      if (held.size < ids.length) {
+        // Other clients poll some accounts: what they stored comes first.
+        const stored = await this.#fromStore(store).catch(async (err) => {
+          await storage.claims.release([...held]);
+          throw err;
+        });
+        if (stored.length) {
+          await storage.claims.release([...held]);
+          return stored;
+        }
+      }
+      if (held.size > 0) {
+        // With accounts polled elsewhere too, come back now and then to read what they stored.
+        const until = held.size < ids.length
+          ? Math.min(deadline, ctx.now() + ctx.watchIntervalMs)
+          : deadline;
+        let messages: Message[];
+        try {
+          messages = await this.#pollAll(until, signal, held);
+        } finally {
+          await storage.claims.release([...held]);
+        }
+        if (messages.length > 0 || ctx.now() >= deadline) return messages;
+        continue;
+      }
+      const left = deadline - ctx.now();
+      if (left <= 0) return [];
+      try {
+        await waitForRows(storage, Math.min(left, ctx.watchIntervalMs), signal);
+      } catch {
+        return [];
+      }
+    }
+  }
+
+  /**
+   * Poll every session that may poll now (of the accounts in `only`, when given), in parallel;
+   * called with the poll lock or the accounts' claims held.
+   */
+  async #pollAll(deadline: number, signal?: AbortSignal, only?: Set<string>): Promise<Message[]> {
     const registry = this.#registry;
     registry.sync();
     const withCred = registry.withCredentials();
     if (withCred.length === 0) throw new NotLoggedInError();
     // Expired tokens are probed when their pause ends within this call.
     const due = withCred.filter((s) =>
-      isUsable(s) || s.cred!.probeNow || s.cred!.retryAt <= deadline
+      (only === undefined || only.has(s.cred!.bot.botId)) &&
+      (isUsable(s) || s.cred!.probeNow || s.cred!.retryAt <= deadline)
     );
     if (due.length === 0) throw this.#allExpired();
     const early = new AbortController();
@@ -265,12 +337,55 @@ export class Poller {
    * {@linkcode Poller.rewind}.
    */
   async processBatch(s: SessionState, batch: PolledBatch): Promise<Message[]> {
-    if (batch.messages.length) {
-      const store = await this.#ctx.store();
-      if (store) this.#storeReceived(store, batch.messages);
+    const { commits } = this.#ctx.storage;
+    if (commits) {
+      await this.#commitShared(s, batch, commits.commit);
+    } else {
+      if (batch.messages.length) {
+        const store = await this.#ctx.store();
+        if (store) await this.#storeReceived(store, batch.messages);
+      }
+      this.#committer.enqueue(s, batch.cred, batch.cursor, batch.messages);
     }
-    this.#committer.enqueue(s, batch.cred, batch.cursor, batch.messages);
     return batch.messages.filter((m) => this.#ctx.firstSighting(m));
+  }
+
+  /**
+   * Commit a batch on shared storage: messages, context tokens and cursor in one transaction,
+   * written only while the cursor is still the one the batch was polled with. Throws
+   * {@linkcode CursorMovedError} when another poller moved it (the caller rewinds, and polls again
+   * from the cursor that poller committed).
+   */
+  async #commitShared(
+    s: SessionState,
+    batch: PolledBatch,
+    commit: NonNullable<ClientContext["storage"]["commits"]>["commit"],
+  ): Promise<void> {
+    const { cred } = batch;
+    const outcome = await commit({
+      session: s.name,
+      token: cred.bot.token,
+      from: batch.from,
+      cursor: batch.cursor,
+      messages: batch.messages,
+      nowSec: this.#ctx.now() / 1000,
+    });
+    if (outcome.kind === "moved") {
+      cred.committedCursor = outcome.cursor;
+      batch.from = outcome.cursor;
+      throw new CursorMovedError(s.name);
+    }
+    if (outcome.kind === "committed") {
+      if (batch.cursor) cred.committedCursor = batch.cursor;
+      s.ownStamp = outcome.raw;
+      if (s.contexts) {
+        const pairs: (readonly [string, string])[] = [];
+        for (const m of batch.messages) {
+          if (m.contextToken) pairs.push([m.fromUser, m.contextToken]);
+        }
+        recordInboundBatch(s.contexts, pairs, this.#ctx.now() / 1000);
+      }
+    }
   }
 
   /**
@@ -279,6 +394,8 @@ export class Poller {
    */
   rewind(s: SessionState, batch: PolledBatch, err: unknown): void {
     batch.cred.cursor = batch.from;
+    // Another poller has the session: not a failure of ours, and no pause.
+    if (err instanceof CursorMovedError) return;
     this.#noteFailure(s, batch.cred, err, "Cannot process the messages of");
   }
 
@@ -340,9 +457,9 @@ export class Poller {
     this.#ctx.emit({ type: "message_skipped", session: s.name, error });
   }
 
-  #fromStore(store: StoreBinding): Message[] {
+  async #fromStore(store: StoreBinding): Promise<Message[]> {
     const botIds = new Set(this.#registry.withCredentials().map((s) => s.cred!.bot.botId));
-    return store.nextFallback(botIds).filter((m) => this.#ctx.firstSighting(m));
+    return (await store.nextFallback(botIds)).filter((m) => this.#ctx.firstSighting(m));
   }
 
   /**
@@ -350,21 +467,53 @@ export class Poller {
    * is logged and handed out unstored rather than holding up the rest; a failure of the
    * database itself is thrown, so the batch is fetched again later.
    */
-  #storeReceived(store: StoreBinding, messages: Message[]): void {
+  async #storeReceived(store: StoreBinding, messages: Message[]): Promise<void> {
     try {
-      store.storeReceived(messages);
+      await store.storeReceived(messages);
       return;
     } catch (err) {
       if (!(err instanceof TypeError || err instanceof RangeError)) throw err;
     }
     for (const m of messages) {
       try {
-        store.storeReceived([m]);
+        await store.storeReceived([m]);
       } catch (err) {
         if (!(err instanceof TypeError || err instanceof RangeError)) throw err;
         this.#ctx.logger.warn(`Cannot store message ${m.messageId ?? "?"}: ${errorText(err)}`);
       }
     }
+  }
+}
+
+/**
+ * Another poller moved a session's cursor past the one a batch was polled with: the batch was
+ * not written (that poller stored it), and polling goes on from the moved cursor.
+ */
+export class CursorMovedError extends Error {
+  /** For the session named. */
+  constructor(session: string) {
+    super(`Another client polls session "${session}": its cursor moved`);
+    this.name = "CursorMovedError";
+  }
+}
+
+/**
+ * Wait up to `ms` for another client to announce stored messages (shared storage), or for the
+ * time to pass; rejects when `signal` aborts.
+ */
+export async function waitForRows(
+  storage: ClientContext["storage"],
+  ms: number,
+  signal?: AbortSignal,
+): Promise<void> {
+  const woken = new AbortController();
+  const off = storage.onMessages(() => woken.abort());
+  try {
+    await sleep(ms, signal ? AbortSignal.any([signal, woken.signal]) : woken.signal);
+  } catch (err) {
+    if (!woken.signal.aborted) throw err;
+  } finally {
+    off();
   }
 }
 

@@ -49,6 +49,7 @@ import { SendStamps } from "./send_stamps.ts";
 import { WeiLinkError } from "../weilink_error.ts";
 import { isUsable, type SessionRegistry, type SessionState } from "./session_registry.ts";
 import type { MediaKind, SendContent } from "./types.ts";
+import type { SendLedger } from "./storage.ts";
 
 /** A typing ticket is fetched again after this long (the official client refreshes within 24 h). */
 export const TYPING_TICKET_TTL_MS = 12 * 3600_000;
@@ -132,12 +133,9 @@ export class Sender {
     // Route, check the window and reserve the quota in one short critical section.
     await this.#tokensSaved(to);
     const nowSec = ctx.now() / 1000;
-    const { s, token } = await ctx.dataLock.withLock(() => {
-      this.#registry.sync();
-      const s = this.#route(to, c.session);
-      s.contexts = ctx.dir.readContexts(s.name);
-      const status = contextStatus(s.contexts[to], nowSec);
-      if (status.kind !== "live") throw new NoContextError(to, status.kind, s.name);
+    const refuse = (session: string, entry: ContextsFile[string] | undefined) => {
+      const status = contextStatus(entry, nowSec);
+      if (status.kind !== "live") throw new NoContextError(to, status.kind, session);
       if (status.remaining < total) {
         throw new QuotaExhaustedError(
           "sendmessage",
@@ -147,12 +145,22 @@ export class Sender {
           `Cannot send ${total} message(s) to "${to}": ${status.remaining} of ${CONTEXT_QUOTA} replies left on the current context token (the user must write again)`,
         );
       }
-      reserveSends(s.contexts, to, total);
-      this.#stamps.applyTo(s, s.contexts);
-      // Visible to every process before the request leaves; fsynced in the background.
-      ctx.dir.updateContexts(s.name, s.contexts);
-      return { s, token: status.token };
-    });
+      return status.token;
+    };
+    const ledger = ctx.storage.ledger;
+    const { s, token } = ledger
+      ? await this.#reserveShared(ledger, to, c.session, total, nowSec, refuse)
+      : await ctx.dataLock.withLock(() => {
+        this.#registry.sync();
+        const s = this.#route(to, c.session);
+        s.contexts = ctx.dir.readContexts(s.name);
+        const token = refuse(s.name, s.contexts[to]);
+        reserveSends(s.contexts, to, total);
+        this.#stamps.applyTo(s, s.contexts);
+        // Visible to every process before the request leaves; fsynced in the background.
+        ctx.dir.updateContexts(s.name, s.contexts);
+        return { s, token };
+      });
 
     const cred = s.cred!;
     const api = this.#registry.apiFor(cred);
@@ -234,7 +242,21 @@ export class Sender {
       // All sent: nothing to give back, only the time of the last send to record, which can
       // wait for the next write of the file (or the stamps' own, moments later).
       remaining = Math.max(0, CONTEXT_QUOTA - (s.contexts[to]?.sc ?? 0));
-      this.#stamps.record(s, to, ctx.now() / 1000);
+      if (ledger) {
+        await ledger.sent(s.name, to, ctx.now() / 1000).catch((err) =>
+          ctx.logger.warn(`Cannot record the time of the last send: ${errorText(err)}`)
+        );
+      } else this.#stamps.record(s, to, ctx.now() / 1000);
+    } else if (ledger) {
+      remaining = await ledger.settle({
+        session: s.name,
+        to,
+        token,
+        unused: total - used,
+        success,
+        stale: cause instanceof StaleContextError,
+        nowSec: ctx.now() / 1000,
+      });
     } else {
       remaining = await ctx.dataLock.withLock(() => {
         const contexts = ctx.dir.readContexts(s.name);
@@ -253,6 +275,46 @@ export class Sender {
     if (cause !== undefined) result.cause = cause;
     if (maybeDelivered) result.maybeDelivered = true;
     return result;
+  }
+
+  /**
+   * Route and reserve on shared storage: the ledger locks the user's context rows, `refuse`
+   * checks the window and the quota on the locked entry, and the reservation commits before any
+   * request leaves.
+   */
+  async #reserveShared(
+    ledger: SendLedger,
+    to: string,
+    explicit: string | undefined,
+    total: number,
+    nowSec: number,
+    refuse: (session: string, entry: ContextsFile[string] | undefined) => string,
+  ): Promise<{ s: SessionState; token: string }> {
+    const ctx = this.#ctx;
+    await ctx.storage.refresh();
+    this.#registry.sync();
+    let fallback: string | undefined;
+    if (explicit !== undefined) this.#route(to, explicit);
+    else {
+      const def = this.#registry.get(this.#registry.defaultName);
+      fallback = def && isUsable(def) ? def.name : undefined;
+      // Throws the same errors as the files when nothing can send.
+      if (this.#registry.usable().length === 0) this.#route(to);
+    }
+    let token = "";
+    const reserved = await ledger.reserve({
+      to,
+      explicit,
+      candidates: this.#registry.usable().map((x) => x.name),
+      fallback,
+      total,
+      nowSec,
+    }, (session, entry) => {
+      token = refuse(session, entry);
+    });
+    const s = this.#registry.get(reserved.session)!;
+    if (reserved.entry) s.contexts[to] = reserved.entry;
+    return { s, token };
   }
 
   /** Resolve every media input to bytes (or an upload) before anything is sent or reserved. */
@@ -461,7 +523,7 @@ export class Sender {
     const store = await this.#ctx.store();
     if (!store) return;
     try {
-      store.storeSent(botId, to, parts, token);
+      await store.storeSent(botId, to, parts, token);
     } catch (err) {
       this.#ctx.logger.warn(`Cannot store ${parts.length} sent message(s): ${errorText(err)}`);
     }

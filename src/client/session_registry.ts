@@ -17,9 +17,6 @@ import {
   type ContextsFile,
   DEFAULT_SESSION,
   errorText,
-  exists,
-  fileStamp,
-  fileStamps,
   type TokenFile,
   validateSessionName,
 } from "./data_dir.ts";
@@ -132,10 +129,12 @@ export class SessionRegistry {
   /** Migrates a legacy flat layout, then loads every session and chooses the default. */
   constructor(ctx: ClientContext) {
     this.#ctx = ctx;
-    try {
-      ctx.dir.migrateFlatLayout();
-    } catch (err) {
-      ctx.logger.warn(`Cannot migrate the legacy flat layout: ${errorText(err)}`);
+    if (!ctx.shared) {
+      try {
+        ctx.dir.migrateFlatLayout();
+      } catch (err) {
+        ctx.logger.warn(`Cannot migrate the legacy flat layout: ${errorText(err)}`);
+      }
     }
     this.sync();
   }
@@ -182,15 +181,15 @@ export class SessionRegistry {
    * before every poll, every send and every read of the session list.
    */
   sync(): void {
-    const { dir } = this.#ctx;
-    const baseStamp = fileStamp(dir.basePath);
+    const records = this.#ctx.storage.records;
+    const baseStamp = records.listStamp();
     if (baseStamp === undefined) this.#folders = [];
-    else if (baseStamp !== this.#baseStamp) this.#folders = dir.listFolders();
+    else if (baseStamp !== this.#baseStamp) this.#folders = records.names();
     this.#baseStamp = baseStamp;
     let changed = false;
     const onDisk = new Set<string>();
     for (const name of this.#folders) {
-      const stamps = fileStamps(dir.tokenPath(name));
+      const stamps = records.stamps(name);
       if (stamps === undefined) continue;
       const stamp = stamps.stamp;
       onDisk.add(name);
@@ -218,7 +217,7 @@ export class SessionRegistry {
         }
       }
     }
-    const defaultStamp = fileStamp(dir.defaultSessionPath);
+    const defaultStamp = records.defaultStamp();
     if (changed || defaultStamp !== this.#defaultStamp || !this.#sessions.has(this.#defaultName)) {
       this.#defaultStamp = defaultStamp;
       this.#defaultName = this.#chooseDefault();
@@ -227,7 +226,7 @@ export class SessionRegistry {
 
   /** Read a session's `token.json` again after its fingerprint changed. */
   #reload(s: SessionState, stamp: string): void {
-    const token = this.#ctx.dir.readToken(s.name);
+    const token = this.#ctx.storage.records.read(s.name);
     s.stamp = stamp;
     if (!token) {
       // Unreadable or corrupt (reported once by DataDir): no usable credentials for now.
@@ -262,7 +261,7 @@ export class SessionRegistry {
    * created first, else the first discovered; with no session at all, a `default` placeholder.
    */
   #chooseDefault(): string {
-    const saved = this.#ctx.dir.readDefaultSessionName();
+    const saved = this.#ctx.storage.records.readDefault();
     if (saved && this.#sessions.has(saved)) return saved;
     if (this.#sessions.has(DEFAULT_SESSION)) return DEFAULT_SESSION;
     if (this.#sessions.size === 0) {
@@ -297,13 +296,10 @@ export class SessionRegistry {
   async setDefault(name: string): Promise<void> {
     this.sync();
     if (!this.#sessions.has(name)) throw new SessionNotFoundError(name);
-    const { dir, dataLock } = this.#ctx;
-    await dataLock.withLock(async () => {
-      dir.ensure();
-      await dir.writeDefaultSessionName(name);
-    });
+    const records = this.#ctx.storage.records;
+    await records.withLock(() => records.writeDefault(name));
     this.#defaultName = name;
-    this.#defaultStamp = fileStamp(dir.defaultSessionPath);
+    this.#defaultStamp = records.defaultStamp();
   }
 
   /** Rename a session, moving its folder. */
@@ -320,21 +316,20 @@ export class SessionRegistry {
     if (this.#sessions.has(newName)) {
       throw new TypeError(`Cannot rename to "${newName}": a session with that name exists`);
     }
-    const { dir, dataLock } = this.#ctx;
-    await dataLock.withLock(async () => {
-      if (exists(dir.sessionDir(oldName))) dir.renameSession(oldName, newName);
-      const saved = dir.readDefaultSessionName();
+    const records = this.#ctx.storage.records;
+    await records.withLock(async () => {
+      await records.rename(oldName, newName);
+      const saved = records.readDefault();
       if (this.#defaultName === oldName || saved === oldName) {
-        dir.ensure();
-        await dir.writeDefaultSessionName(newName);
+        await records.writeDefault(newName);
       }
     });
     this.#sessions.delete(oldName);
     s.name = newName;
     this.#sessions.set(newName, s);
     if (this.#defaultName === oldName) this.#defaultName = newName;
-    s.stamp = fileStamp(dir.tokenPath(newName));
-    this.#defaultStamp = fileStamp(dir.defaultSessionPath);
+    s.stamp = records.stamps(newName)?.stamp;
+    this.#defaultStamp = records.defaultStamp();
   }
 
   /** Delete a session's files and drop it; returns its bot id, if it had one. */
@@ -343,19 +338,19 @@ export class SessionRegistry {
     const s = this.#sessions.get(key);
     if (!s) throw new SessionNotFoundError(key);
     const botId = s.cred?.bot.botId;
-    const { dir, dataLock } = this.#ctx;
-    await dataLock.withLock(async () => {
-      dir.removeSession(key);
+    const records = this.#ctx.storage.records;
+    await records.withLock(async () => {
+      await records.remove(key);
       this.#forget(s);
-      const saved = dir.readDefaultSessionName();
+      const saved = records.readDefault();
       if (this.#defaultName === key || saved === key) {
         this.#defaultName = this.#chooseDefault();
         const placeholder = !this.#sessions.get(this.#defaultName)?.cred &&
-          !exists(dir.tokenPath(this.#defaultName));
-        await dir.writeDefaultSessionName(placeholder ? undefined : this.#defaultName);
+          !records.has(this.#defaultName);
+        await records.writeDefault(placeholder ? undefined : this.#defaultName);
       }
     });
-    this.#defaultStamp = fileStamp(dir.defaultSessionPath);
+    this.#defaultStamp = records.defaultStamp();
     return botId;
   }
 
@@ -371,12 +366,11 @@ export class SessionRegistry {
     }
     const state = s;
     const nowSec = this.#ctx.now() / 1000;
-    const { dir, dataLock } = this.#ctx;
-    await dataLock.withLock(async () => {
-      dir.ensure();
-      const disk = dir.readToken(name);
+    const records = this.#ctx.storage.records;
+    await records.withLock(async () => {
+      const disk = records.read(name);
       const createdAt = disk?.created_at ?? state.createdAt ?? nowSec;
-      await dir.writeToken(name, {
+      await records.write(name, {
         bot_id: bot.botId,
         base_url: bot.baseUrl,
         token: bot.token,
@@ -384,24 +378,24 @@ export class SessionRegistry {
         cursor: "",
         created_at: createdAt,
       });
-      if (disk && disk.bot_id !== bot.botId) await dir.writeContexts(name, {});
-      state.contexts = dir.readContexts(name);
+      if (disk && disk.bot_id !== bot.botId) await records.writeContexts(name, {});
+      state.contexts = records.readContexts(name);
       state.createdAt = createdAt;
       // A placeholder default (no credentials, nothing on disk) gives way to the first login.
       const current = this.#sessions.get(this.#defaultName);
       if (
         name !== this.#defaultName && current && !current.cred &&
-        !exists(dir.tokenPath(this.#defaultName))
+        !records.has(this.#defaultName)
       ) {
         this.#sessions.delete(this.#defaultName);
         this.#defaultName = name;
-        await dir.writeDefaultSessionName(name);
+        await records.writeDefault(name);
       }
       state.cred = newCredentials(bot, "");
       state.removed = false;
-      state.stamp = fileStamp(dir.tokenPath(name));
+      state.stamp = records.stamps(name)?.stamp;
     });
-    this.#defaultStamp = fileStamp(dir.defaultSessionPath);
+    this.#defaultStamp = records.defaultStamp();
     return state;
   }
 
@@ -412,7 +406,7 @@ export class SessionRegistry {
    * Returns `true` when this is news (the token was working until now).
    */
   async markExpired(s: SessionState, cred: Credentials): Promise<boolean> {
-    const { retry, now, dir, dataLock } = this.#ctx;
+    const { retry, now } = this.#ctx;
     const news = cred.expiredAt === undefined;
     const expiredAt = cred.expiredAt ??= now() / 1000;
     cred.probes++;
@@ -422,12 +416,8 @@ export class SessionRegistry {
       retry.expiredMaxMs,
     );
     cred.typing.clear();
-    await dataLock.withLock(async () => {
-      const disk = dir.readToken(s.name);
-      if (disk && disk.token === cred.bot.token && disk.expired_at === undefined) {
-        await dir.writeToken(s.name, { ...disk, expired_at: expiredAt });
-      }
-    });
+    const records = this.#ctx.storage.records;
+    await records.withLock(() => records.setExpiry(s.name, cred.bot.token, expiredAt));
     return news;
   }
 
@@ -438,14 +428,8 @@ export class SessionRegistry {
   async markResumed(s: SessionState, cred: Credentials): Promise<boolean> {
     if (cred.expiredAt === undefined) return false;
     this.#clearExpiry(cred);
-    const { dir, dataLock } = this.#ctx;
-    await dataLock.withLock(async () => {
-      const disk = dir.readToken(s.name);
-      if (disk && disk.token === cred.bot.token && disk.expired_at !== undefined) {
-        const { expired_at: _, ...rest } = disk;
-        await dir.writeToken(s.name, rest);
-      }
-    });
+    const records = this.#ctx.storage.records;
+    await records.withLock(() => records.setExpiry(s.name, cred.bot.token, undefined));
     return true;
   }
 

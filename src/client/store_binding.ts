@@ -1,13 +1,14 @@
 /**
- * How the client uses the SQLite message store: record received and sent messages, follow the
- * table for the cooperative fallback of `recv()` and for the store watcher of a standby dispatcher.
- * The store module (and `node:sqlite`) is only loaded when a store is configured.
+ * How the client uses the message store: record received and sent messages, follow the table for
+ * the cooperative fallback of `recv()` and for the store watcher of a standby dispatcher. The
+ * SQLite store module (and `node:sqlite`) is only loaded when a store is configured; PostgreSQL
+ * storage brings its own binding, whose methods answer with promises.
  *
  * @module
  */
 
 import { type Message, MessageDirection, MessageType, type UploadedMedia } from "../models.ts";
-import type { MessageStore } from "../store/mod.ts";
+import type { MessageStore, SentMessageRecord } from "../store/mod.ts";
 
 /** A sent part to record. */
 export interface SentPart {
@@ -17,31 +18,67 @@ export interface SentPart {
   uploaded?: UploadedMedia;
 }
 
+/** A value now (SQLite) or later (PostgreSQL). */
+export type Answer<T> = T | Promise<T>;
+
 /** The client's view of a message store. */
 export interface StoreBinding {
   /** Record received messages (idempotent on message id). */
-  storeReceived(messages: Message[]): void;
+  storeReceived(messages: Message[]): Answer<void>;
   /** Record what a send delivered, media included. */
-  storeSent(botId: string, to: string, parts: SentPart[], contextToken: string): void;
+  storeSent(botId: string, to: string, parts: SentPart[], contextToken: string): Answer<void>;
   /** Current largest row id. */
-  maxRowId(): number;
+  maxRowId(): Answer<number>;
   /** Received rows after `rowid`, oldest first, at most `limit`. */
-  receivedAfter(rowid: number, limit: number): { rowid: number; message: Message }[];
+  receivedAfter(rowid: number, limit: number): Answer<{ rowid: number; message: Message }[]>;
   /**
    * The position just before the first received row stored in the last `windowMs` (by the local
    * clock), or the current largest row id when there is none: where a new reader starts.
    */
-  startPosition(windowMs: number): number;
+  startPosition(windowMs: number): Answer<number>;
   /** Received rows after `mark`, and the new mark. */
-  receivedSince(mark: number): { messages: Message[]; maxRowId: number };
+  receivedSince(mark: number): Answer<{ messages: Message[]; maxRowId: number }>;
   /**
    * Cooperative fallback: received messages of `botIds` stored by another process and not yet
    * returned by this client. The first call starts `fallbackWindowMs` back; later calls continue
    * from a per-client high-water mark, so every row is returned once.
    */
-  nextFallback(botIds: Set<string>): Message[];
+  nextFallback(botIds: Set<string>): Answer<Message[]>;
   /** Close the database. */
   close(): void;
+}
+
+/** The records of a send's parts, as the stores take them. */
+export function sentRecords(
+  botId: string,
+  to: string,
+  parts: SentPart[],
+  contextToken: string,
+  now: number,
+): SentMessageRecord[] {
+  return parts.map((p) => {
+    const u = p.uploaded;
+    return {
+      userId: to,
+      botId,
+      msgType: p.msgType,
+      ...(p.text !== undefined ? { text: p.text } : {}),
+      ...(p.messageId ? { messageId: p.messageId } : {}),
+      contextToken,
+      ...(u
+        ? {
+          media: {
+            fileName: u.fileName,
+            fileSize: u.fileSize,
+            downloadParam: u.downloadParam,
+            aesKeyHex: u.aesKeyHex,
+            cipherSize: u.cipherSize,
+          },
+        }
+        : {}),
+      timestamp: now,
+    };
+  });
 }
 
 const PAGE = 1000;
@@ -73,28 +110,8 @@ export async function openMessageStore(
       store.store(messages);
     },
     storeSent(botId, to, parts, contextToken) {
-      for (const p of parts) {
-        const u = p.uploaded;
-        store.storeSent({
-          userId: to,
-          botId,
-          msgType: p.msgType,
-          ...(p.text !== undefined ? { text: p.text } : {}),
-          ...(p.messageId ? { messageId: p.messageId } : {}),
-          contextToken,
-          ...(u
-            ? {
-              media: {
-                fileName: u.fileName,
-                fileSize: u.fileSize,
-                downloadParam: u.downloadParam,
-                aesKeyHex: u.aesKeyHex,
-                cipherSize: u.cipherSize,
-              },
-            }
-            : {}),
-          timestamp: now(),
-        });
+      for (const record of sentRecords(botId, to, parts, contextToken, now())) {
+        store.storeSent(record);
       }
     },
     maxRowId: () => store.maxRowId(),

@@ -40,6 +40,8 @@ export interface RetryPolicy {
  *   object, an invalid id); it was logged and passed over.
  * - `handler_failed`: an `onMessage` handler threw (also given to `onError` handlers).
  * - `dispatcher_role`, `dispatcher_stopped`: what the dispatcher does.
+ * - `account_claimed`, `account_released`: with PostgreSQL storage, this client became (or
+ *   stopped being) the one poller of an account.
  * - `messages_dropped`: the buffer that feeds `recv()` while the dispatcher runs was full and lost
  *   its oldest messages (handlers saw them all; with the store on they are also in the store).
  */
@@ -50,6 +52,8 @@ export type WeiLinkEvent =
   | { type: "message_skipped"; session: string; error: Error }
   | { type: "handler_failed"; message: Message; error: Error }
   | { type: "dispatcher_role"; role: "primary" | "standby" | "store_watcher" }
+  | { type: "account_claimed"; session: string; botId: string }
+  | { type: "account_released"; session: string; botId: string }
   | { type: "dispatcher_stopped"; reason: "stopped" }
   | { type: "messages_dropped"; count: number };
 
@@ -62,6 +66,13 @@ export interface WeiLinkOptions {
    * (default) for none. Needed for the cooperative fallback when another process polls.
    */
   messageStore?: boolean | string;
+  /**
+   * Where the client persists sessions, cursors, context tokens, history and consumer positions:
+   * `"files"` (default: the data directory and `messages.db`) or a `postgres://` URL, shared by
+   * any number of clients on any number of hosts (see `docs/deployment.md`); env `WEILINK_STORE`.
+   * With PostgreSQL the message store is always on, and `basePath` only holds downloads.
+   */
+  storage?: string;
   /** Seconds of history the first cooperative-fallback read returns (default 60). */
   fallbackWindow?: number;
   /** Messages buffered for `recv()` while the dispatcher runs; oldest dropped beyond (default 1000). */
@@ -136,6 +147,16 @@ export interface SendContent {
 export interface DispatchOptions {
   /** Long-poll timeout per cycle in seconds, default 35. */
   pollTimeout?: number;
+  /**
+   * PostgreSQL storage: poll only these accounts (session names or bot ids); default every
+   * account. Each account is polled by one client at a time, whichever claims it first.
+   */
+  accounts?: string[];
+  /**
+   * PostgreSQL storage: also hand the messages of accounts polled by other clients to the
+   * handlers and `recv()` (default `true`). A worker that only polls and stores turns it off.
+   */
+  followOthers?: boolean;
 }
 
 /** A message handler; async handlers are awaited, so handlers run one message at a time, in order. */
