@@ -11,7 +11,7 @@
 import { type Context, Hono, type MiddlewareHandler } from "hono";
 import type { AdminClient } from "./admin_client.ts";
 import type { Logger } from "../client/logger.ts";
-import type { MessageStore } from "../store/mod.ts";
+import type { AdminHistory } from "./message_events.ts";
 import { historyJson } from "../store/mod.ts";
 import { DEFAULT_MAX_BODY_BYTES, guard } from "../server/http_guard.ts";
 import { AdminHttpError, describeFailure } from "./admin_errors.ts";
@@ -37,7 +37,7 @@ export interface AdminAppDeps {
   /** Largest body of `POST /api/send`; other requests are limited to 1 MiB. */
   maxBodyBytes: number;
   /** The panel's read connection to the message store. */
-  store: () => MessageStore;
+  store: () => AdminHistory;
   /** QR logins in progress. */
   logins: QrLogins;
   /** Open event streams. */
@@ -197,13 +197,13 @@ export function createAdminApp(deps: AdminAppDeps): Hono<Env> {
       ...(result.maybeDelivered ? { maybe_delivered: true } : {}),
     });
   });
-  app.get("/api/messages", (c) => {
+  app.get("/api/messages", async (c) => {
     const query = historyQuery(new URL(c.req.url).searchParams);
     const store = deps.store();
     const { limit: _limit, offset: _offset, cursor: _cursor, ...filter } = query;
     let page;
     try {
-      page = store.queryPage(query);
+      page = await store.queryPage(query);
     } catch (error) {
       // The only value left unchecked by historyQuery: a cursor no page gave out.
       if (!(error instanceof RangeError)) throw error;
@@ -215,7 +215,7 @@ export function createAdminApp(deps: AdminAppDeps): Hono<Env> {
         },
       );
     }
-    const total = store.count(filter);
+    const total = await store.count(filter);
     const messages = page.messages.map(historyJson);
     return c.json({ messages, total, next_cursor: page.nextCursor ?? null });
   });
@@ -226,7 +226,7 @@ export function createAdminApp(deps: AdminAppDeps): Hono<Env> {
     }
     let message;
     try {
-      message = deps.store().getById(id);
+      message = await deps.store().getById(id);
     } catch (error) {
       // An id beyond 64 bits.
       throw new AdminHttpError(400, (error as Error).message, { cause: error });

@@ -11,7 +11,32 @@
  * @module
  */
 
-import type { MessageStore } from "../store/mod.ts";
+import type {
+  HistoryPage,
+  MessageFilter,
+  MessageStore,
+  QueryOptions,
+  StoredMessage,
+} from "../store/mod.ts";
+import type { Message } from "../models.ts";
+
+/**
+ * What the panel reads of the history: `MessageStore` (SQLite, answers at once) or the
+ * PostgreSQL history (answers with promises).
+ */
+export interface AdminHistory {
+  queryPage(options: QueryOptions): HistoryPage | Promise<HistoryPage>;
+  count(filter: MessageFilter): number | Promise<number>;
+  getById(id: string): Message | undefined | Promise<Message | undefined>;
+  maxRowId(): number | Promise<number>;
+  querySince(
+    rowid: number,
+    options: { limit?: number },
+  ): StoredMessage[] | Promise<StoredMessage[]>;
+}
+
+/** `MessageStore` is one. */
+export type { MessageStore };
 import { historyJson } from "../store/mod.ts";
 
 /** Options of {@linkcode MessageEvents}. */
@@ -31,13 +56,13 @@ const QUEUED_EVENTS = 256;
 
 /** The open event streams of one panel. */
 export class MessageEvents {
-  readonly #store: () => MessageStore;
+  readonly #store: () => AdminHistory;
   readonly #intervalMs: number;
   readonly #keepAliveMs: number;
   readonly #onError: (error: unknown) => void;
   readonly #open = new Set<() => void>();
 
-  constructor(store: () => MessageStore, options: MessageEventsOptions = {}) {
+  constructor(store: () => AdminHistory, options: MessageEventsOptions = {}) {
     this.#store = store;
     this.#intervalMs = options.intervalMs ?? 300;
     this.#keepAliveMs = options.keepAliveMs ?? 15_000;
@@ -57,9 +82,10 @@ export class MessageEvents {
    */
   open(lastEventId?: string): Response {
     const encoder = new TextEncoder();
-    let cursor = /^\d{1,15}$/.test(lastEventId ?? "")
+    let cursor: number | Promise<number> = /^\d{1,15}$/.test(lastEventId ?? "")
       ? Number(lastEventId)
       : this.#store().maxRowId();
+    let busy = false;
     let timer: ReturnType<typeof setInterval> | undefined;
     let lastWrite = Date.now();
     let stop = () => {};
@@ -84,19 +110,31 @@ export class MessageEvents {
         timer = setInterval(() => {
           // A reader that does not keep up gets nothing more until it has caught up.
           if ((controller.desiredSize ?? 0) <= 0) return;
-          try {
-            for (
-              const { rowid, message } of this.#store().querySince(cursor, { limit: ROWS_PER_TURN })
-            ) {
+          const turn = (rows: StoredMessage[]) => {
+            for (const { rowid, message } of rows) {
               write(
                 `id: ${rowid}\nevent: message\ndata: ${JSON.stringify(historyJson(message))}\n\n`,
               );
               cursor = rowid;
             }
+            if (Date.now() - lastWrite >= this.#keepAliveMs) write(": keep-alive\n\n");
+          };
+          try {
+            if (typeof cursor === "number") {
+              const rows = this.#store().querySince(cursor, { limit: ROWS_PER_TURN });
+              if (Array.isArray(rows)) return turn(rows);
+              // An asynchronous history: one turn at a time.
+              if (busy) return;
+              busy = true;
+              rows.then(turn, (error) => this.#onError(error)).finally(() => busy = false);
+            } else if (!busy) {
+              busy = true;
+              cursor.then((at) => cursor = at, (error) => this.#onError(error))
+                .finally(() => busy = false);
+            }
           } catch (error) {
             this.#onError(error);
           }
-          if (Date.now() - lastWrite >= this.#keepAliveMs) write(": keep-alive\n\n");
         }, this.#intervalMs);
       },
       cancel: () => stop(),

@@ -45,6 +45,7 @@ import type { AdminClient } from "./admin_client.ts";
 import { createStderrLogger, type Logger, type LogThreshold } from "../client/logger.ts";
 import { DEFAULT_MAX_MEDIA_BYTES } from "../media/mod.ts";
 import type { MessageStore } from "../store/mod.ts";
+import type { AdminHistory } from "./message_events.ts";
 import { allowedHostNames, isLoopbackHost } from "../server/http_guard.ts";
 import type { HttpListener } from "../server/http_listener.ts";
 import { WeiLinkError } from "../weilink_error.ts";
@@ -82,7 +83,10 @@ export interface AdminOptions {
    * 413.
    */
   maxBodyBytes?: number;
-  /** The message store to read (default `<client.basePath>/messages.db`). */
+  /**
+   * The message store to read: a `messages.db` path (default `<client.basePath>/messages.db`) or
+   * a `postgres://` URL (the default when the client keeps its storage there).
+   */
   store?: string;
 }
 
@@ -150,8 +154,12 @@ export async function serveAdmin(
   const auth = new AdminAuth(token, () => boundPort);
   const storePath = options.store ?? join(client.basePath, "messages.db");
   let store: MessageStore | undefined;
-  const openStore = () => {
+  const pg = /^postgres(ql)?:\/\//i.test(storePath)
+    ? await (await import("../postgres/mod.ts")).openPgHistory(storePath)
+    : undefined;
+  const openStore = (): AdminHistory => {
     if (closing) throw new WeiLinkError("The admin panel is closed");
+    if (pg) return pg.history;
     // A reader only: pruning is the writer's business.
     return store ??= new MessageStore(storePath, { maxAgeDays: null, maxCount: null });
   };
@@ -186,6 +194,7 @@ export async function serveAdmin(
       logins.close();
       await listener.close();
       store?.close();
+      await pg?.close();
     })();
   return {
     host,

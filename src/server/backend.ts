@@ -6,9 +6,14 @@
  */
 
 import { type LogThreshold, WeiLink } from "../client/mod.ts";
-import { MessageStore } from "../store/mod.ts";
+import {
+  type HistoryPage,
+  type MessageFilter,
+  MessageStore,
+  type QueryOptions,
+} from "../store/mod.ts";
 import { historyJson } from "../store/history_json.ts";
-import { MessageDirection } from "../models.ts";
+import { type Message, MessageDirection } from "../models.ts";
 import type {
   HistoryFilters,
   HistoryPaging,
@@ -23,6 +28,8 @@ import { ToolError } from "./tool_errors.ts";
 export interface BackendOptions {
   /** Data directory. */
   basePath?: string;
+  /** Storage: `files` (default) or a `postgres://` URL shared with other hosts. */
+  store?: string;
   /** iLink API base URL. */
   baseUrl?: string;
   /** CDN base URL. */
@@ -52,19 +59,34 @@ export async function openWeiLinkBackend(options: BackendOptions = {}): Promise<
     ...(options.basePath !== undefined ? { basePath: options.basePath } : {}),
     ...(options.baseUrl !== undefined ? { baseUrl: options.baseUrl } : {}),
     ...(options.cdnBaseUrl !== undefined ? { cdnBaseUrl: options.cdnBaseUrl } : {}),
+    ...(options.store !== undefined ? { storage: options.store } : {}),
   });
   try {
+    await client.ready();
     await client.runBackground();
   } catch (error) {
     await client.close();
     throw error;
   }
-  return adapt(client);
+  return adapt(client, client.storageKind === "postgres" ? options.store : undefined);
 }
 
-function adapt(client: WeiLink): WeiLinkBackend {
+/** The history reads the tools need, from SQLite or PostgreSQL. */
+interface HistoryReads {
+  queryPage(options: QueryOptions): Promise<HistoryPage> | HistoryPage;
+  count(filter: MessageFilter): Promise<number> | number;
+  getById(id: string): Promise<Message | undefined> | Message | undefined;
+}
+
+function adapt(client: WeiLink, pgUrl: string | undefined): WeiLinkBackend {
   let reader: MessageStore | undefined;
-  const store = () => reader ??= new MessageStore(`${client.basePath}/messages.db`);
+  let pg: Promise<{ history: HistoryReads; close(): Promise<void> }> | undefined;
+  // With PostgreSQL the history is the database's (every host's messages); else messages.db.
+  const store = async (): Promise<HistoryReads> => {
+    if (pgUrl === undefined) return reader ??= new MessageStore(`${client.basePath}/messages.db`);
+    pg ??= import("../postgres/mod.ts").then((m) => m.openPgHistory(pgUrl));
+    return (await pg).history;
+  };
   const backend: WeiLinkBackend = {
     client,
     recv: (timeout) => client.recv({ timeout }),
@@ -111,18 +133,19 @@ function adapt(client: WeiLink): WeiLinkBackend {
     renameSession: async (oldName, newName) => await client.renameSession(oldName, newName),
     setDefault: async (name) => await client.setDefault(name),
     history: {
-      query(filters: HistoryFilters, paging: HistoryPaging) {
-        const page = store().queryPage({ ...filter(filters), ...paging });
-        return Promise.resolve({
+      async query(filters: HistoryFilters, paging: HistoryPaging) {
+        const page = await (await store()).queryPage({ ...filter(filters), ...paging });
+        return {
           messages: page.messages.map(historyJson),
           nextCursor: page.nextCursor ?? null,
-        });
+        };
       },
-      count: (filters: HistoryFilters) => Promise.resolve(store().count(filter(filters))),
-      getById: (id: string) => Promise.resolve(store().getById(id)),
+      count: async (filters: HistoryFilters) => await (await store()).count(filter(filters)),
+      getById: async (id: string) => await (await store()).getById(id),
     },
     async close() {
       reader?.close();
+      await (await pg?.catch(() => undefined))?.close();
       await client.close();
     },
   };

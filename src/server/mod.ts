@@ -96,6 +96,13 @@ export interface ServeOptions {
   /** WeiLink data directory (default: the client's, `~/.weilink` or `WEILINK_HOME`). */
   basePath?: string;
   /**
+   * Storage of the server's client: `files` (default, the data directory) or a `postgres://`
+   * URL (env `WEILINK_STORE`). With PostgreSQL any number of servers and workers on any hosts
+   * share the accounts: each account is polled by one of them, history and `recv` read the
+   * database, and sends reserve the reply quota across hosts (see `docs/deployment.md`).
+   */
+  store?: string;
+  /**
    * Bearer token HTTP clients must send (default: read from `tokenFile`, else env
    * `WEILINK_MCP_TOKEN`). At least 16 printable characters without whitespace.
    */
@@ -408,6 +415,7 @@ function createRuntime(options: ServeOptions, files: FileAccessPolicy): Runtime 
       startupMark("client and store modules loaded");
       return openWeiLinkBackend({
         ...(options.basePath !== undefined ? { basePath: options.basePath } : {}),
+        ...(options.store !== undefined ? { store: options.store } : {}),
         ...(options.baseUrl !== undefined ? { baseUrl: options.baseUrl } : {}),
         ...(options.cdnBaseUrl !== undefined ? { cdnBaseUrl: options.cdnBaseUrl } : {}),
         logLevel: options.logLevel ?? "info",
@@ -462,6 +470,7 @@ async function openAdmin(
   return await serveAdmin(backend.client, {
     host,
     port: options.adminPort ?? 8080,
+    ...(backend.client.storageKind === "postgres" && options.store ? { store: options.store } : {}),
     ...(token ? { token } : {}),
     banner: options.banner !== false,
     logLevel: options.logLevel ?? "info",
