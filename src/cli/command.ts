@@ -41,6 +41,7 @@ export type CommonFlagName =
   | "log-level"
   | "base-url"
   | "cdn-base-url"
+  | "store"
   | "quiet";
 
 /** Resolved values of the shared flags, with `WEILINK_*` environment fallbacks applied. */
@@ -55,6 +56,8 @@ export interface CommonOptions {
   baseUrl?: string;
   /** CDN base URL override (`--cdn-base-url`, else `WEILINK_CDN_BASE_URL`). */
   cdnBaseUrl?: string;
+  /** Storage: `files` or a `postgres://` URL (`--store`, else `WEILINK_STORE`). */
+  store?: string;
   /** Hide progress bars and informational chatter on stderr. */
   quiet: boolean;
 }

@@ -17,6 +17,7 @@ const CLIENT_FLAGS: readonly CommonFlagName[] = [
   "log-level",
   "base-url",
   "cdn-base-url",
+  "store",
   "quiet",
 ];
 const SERVER_FLAGS: readonly CommonFlagName[] = [
@@ -24,6 +25,7 @@ const SERVER_FLAGS: readonly CommonFlagName[] = [
   "log-level",
   "base-url",
   "cdn-base-url",
+  "store",
   "quiet",
 ];
 
@@ -469,12 +471,33 @@ export const COMMANDS: readonly Command[] = [
     run: async (ctx) => (await import("./commands/hook_poll.ts")).runHookPoll(ctx),
   },
   {
-    name: "migrate",
-    summary: "Import the accounts of another tool as sessions (openclaw).",
+    name: "worker",
+    summary: "Poll bot accounts into PostgreSQL, one worker per account across hosts.",
     group: "other",
-    description: "Import the tokens, base URLs, cursors and context tokens of the OpenClaw\n" +
-      "Weixin plugin's accounts. A session newer than the OpenClaw login is kept unless --force.",
-    positionals: [{ name: "SOURCE", description: "openclaw" }],
+    description: "Run on any number of hosts against one database (--store). Each account is\n" +
+      "polled by one worker at a time; when a worker dies another takes its accounts over\n" +
+      "within seconds, from the last committed cursor. Stop with Ctrl-C / SIGTERM.",
+    flags: {
+      accounts: {
+        type: "string",
+        valueName: "all|A,B",
+        description: "accounts to poll: session names or bot ids (default all)",
+      },
+    },
+    common: [...SERVER_FLAGS, "json"],
+    examples: ["worker --store postgres://weilink@db/weilink", "worker --accounts work,shop"],
+    run: async (ctx) => (await import("./commands/worker.ts")).runWorker(ctx),
+  },
+  {
+    name: "migrate",
+    summary: "Import another tool's accounts (openclaw), or copy to/from PostgreSQL.",
+    group: "other",
+    description: "openclaw: import the tokens, base URLs, cursors and context tokens of the\n" +
+      "OpenClaw Weixin plugin's accounts. A session newer than the OpenClaw login is kept\n" +
+      "unless --force.\n" +
+      "to-postgres / from-postgres: copy the data directory (-d), history included, into the\n" +
+      "empty database of --store, or the database into an empty data directory.",
+    positionals: [{ name: "SOURCE", description: "openclaw, to-postgres or from-postgres" }],
     flags: {
       source: {
         type: "string",
@@ -484,8 +507,13 @@ export const COMMANDS: readonly Command[] = [
       "dry-run": { type: "boolean", description: "report what would happen, write nothing" },
       force: { type: "boolean", description: "replace sessions even when they are newer" },
     },
-    common: ["base-path", "json", "log-level", "quiet"],
-    examples: ["migrate openclaw --dry-run", "migrate openclaw --source ~/.openclaw --json"],
+    common: ["base-path", "json", "log-level", "store", "quiet"],
+    examples: [
+      "migrate openclaw --dry-run",
+      "migrate openclaw --source ~/.openclaw --json",
+      "migrate to-postgres --store postgres://weilink@db/weilink -d ~/.weilink",
+      "migrate from-postgres --store postgres://weilink@db/weilink -d /tmp/weilink-copy",
+    ],
     run: async (ctx) => (await import("./commands/migrate.ts")).runMigrate(ctx),
   },
 ];

@@ -50,6 +50,11 @@ export const COMMON_FLAGS: Readonly<Record<CommonFlagName, FlagSpec>> = {
     valueName: "URL",
     description: "iLink CDN base URL (env WEILINK_CDN_BASE_URL)",
   },
+  store: {
+    type: "string",
+    valueName: "URL",
+    description: "files (default) or postgres://… shared by many hosts (env WEILINK_STORE)",
+  },
   quiet: { type: "boolean", short: "q", description: "no progress bars or notices on stderr" },
 };
 

@@ -14,6 +14,7 @@ export function clientOptions(common: CommonOptions, messageStore = true): WeiLi
   if (common.basePath !== undefined) options.basePath = common.basePath;
   if (common.baseUrl !== undefined) options.baseUrl = common.baseUrl;
   if (common.cdnBaseUrl !== undefined) options.cdnBaseUrl = common.cdnBaseUrl;
+  if (common.store !== undefined) options.storage = common.store;
   return options;
 }
 

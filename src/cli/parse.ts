@@ -162,6 +162,16 @@ export function resolveCommonOptions(
   if (basePath !== undefined) options.basePath = basePath;
   const baseUrl = str("base-url") ?? envValue("WEILINK_BASE_URL");
   if (baseUrl !== undefined) options.baseUrl = checkUrl("base URL", baseUrl, commandPath);
+  const store = str("store") ?? envValue("WEILINK_STORE");
+  if (store !== undefined && store !== "") {
+    if (store !== "files" && !/^postgres(ql)?:\/\//i.test(store)) {
+      throw new UsageError(
+        `Invalid store '${store.slice(0, 40)}': expected files or a postgres:// URL`,
+        commandPath,
+      );
+    }
+    options.store = store;
+  }
   const cdnBaseUrl = str("cdn-base-url") ?? envValue("WEILINK_CDN_BASE_URL");
   if (cdnBaseUrl !== undefined) {
     options.cdnBaseUrl = checkUrl("CDN base URL", cdnBaseUrl, commandPath);

@@ -29,13 +29,52 @@ const MARK: Record<OpenClawAccountReport["status"], string> = {
   failed: "!",
 };
 
-/** Imports the accounts of the tool named by the positional argument (only `openclaw`). */
+/**
+ * Imports the accounts of the tool named by the positional argument (`openclaw`), or copies the
+ * data directory to PostgreSQL and back (`to-postgres`, `from-postgres`).
+ */
 export function runMigrate(ctx: CommandContext): Promise<number> {
   const source = ctx.positionals[0];
+  if (source === "to-postgres" || source === "from-postgres") return runCopy(ctx, source);
   if (source !== "openclaw") {
-    throw new UsageError(`Unknown source '${source}': expected openclaw`, ctx.commandPath);
+    throw new UsageError(
+      `Unknown source '${source}': expected openclaw, to-postgres or from-postgres`,
+      ctx.commandPath,
+    );
   }
   return runMigrateOpenClaw(ctx);
+}
+
+/** Copies the data directory into the database of `--store`, or the database into it. */
+async function runCopy(
+  ctx: CommandContext,
+  direction: "to-postgres" | "from-postgres",
+): Promise<number> {
+  const url = ctx.common.store;
+  if (url === undefined || url === "files") {
+    throw new UsageError(
+      `migrate ${direction} needs the database: --store postgres://… (or WEILINK_STORE)`,
+      ctx.commandPath,
+    );
+  }
+  const { copyDataDirToPostgres, copyPostgresToDataDir } = await import(
+    "../../postgres/mod.ts"
+  );
+  const { redactUrl } = await import("../../client/storage.ts");
+  const dir = dataDirectory(ctx.common);
+  const logger = createStderrLogger(ctx.common.logLevel);
+  const report = direction === "to-postgres"
+    ? await copyDataDirToPostgres(dir, url, logger)
+    : await copyPostgresToDataDir(url, dir, logger);
+  const [from, to] = direction === "to-postgres" ? [dir, redactUrl(url)] : [redactUrl(url), dir];
+  ctx.out.result(
+    { direction, from, to, ...report },
+    () =>
+      `Copied ${report.sessions} session(s), ${report.contexts} context token(s), ` +
+      `${report.messages} message(s) and ${report.consumers} consumer position(s)\n` +
+      `from ${from}\nto   ${to}\n`,
+  );
+  return 0;
 }
 
 /** Imports OpenClaw Weixin accounts into the data directory. */

@@ -74,6 +74,7 @@ export function serverOptions(ctx: CommandContext): ServeOptions {
     });
   }
   if (common.basePath !== undefined) options.basePath = common.basePath;
+  if (common.store !== undefined) options.store = common.store;
   if (common.baseUrl !== undefined) options.baseUrl = common.baseUrl;
   if (common.cdnBaseUrl !== undefined) options.cdnBaseUrl = common.cdnBaseUrl;
   return options;
