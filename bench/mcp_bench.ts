@@ -16,7 +16,9 @@
  *   purpose (`Deno.serve` has no header, request or keep-alive timeouts, so half-open clients
  *   could hold connections forever), and loading `node:http` is a large share of a start, so a
  *   floor on `Deno.serve` would measure that choice rather than the server; it is printed as
- *   a reference row. Rows: `cli.ts openapi` as installed (admin panel on) and with `--no-admin`.
+ *   a reference row. Rows: `cli.ts openapi` as installed (admin panel on), with `--no-admin`,
+ *   and the same server started without the command line, panel off
+ *   (`tests/server/fixtures/openapi_entry.ts`).
  *
  * The last column is the first tool call (`sessions`), which also opens the client and its
  * store; the floors answer it with a constant. Every row is a plain `deno run -A` from the
@@ -26,10 +28,12 @@
  * `deno run` reads and resolves every module it can reach, statically analysable dynamic imports
  * included (that is what lets them load without read permission and what `deno compile`
  * bundles): for `cli.ts` that is every command, about 190 modules and 7 npm packages, 15-20 ms
- * that the floors, with one package each, do not pay. Runs are interleaved so that load from other processes spreads evenly over the
- * rows; each row prints its median and minimum and the median of its ratios to the bare start
- * and to the floor within each round. Targets: `cli.ts mcp` and `cli.ts openapi`, with their
- * default flags, within 1.2x of their floors. For a per-phase split of one start, run
+ * that the floors, with one package each, do not pay.
+ *
+ * Runs are interleaved so that load from other processes spreads evenly over the rows; each row
+ * prints its median and minimum and the median of its ratios to the bare start and to the floor
+ * within each round. Targets: `cli.ts mcp` and `cli.ts openapi`, with their default flags,
+ * within 1.2x of their floors. For a per-phase split of one start, run
  * `WEILINK_TRACE_STARTUP=1 deno run -A cli.ts mcp` (or `openapi`) and read the `[startup]`
  * marks on stderr.
  *
@@ -54,6 +58,7 @@ const EMPTY = `${FIXTURES}empty.ts`;
 const SDK_FLOOR = `${FIXTURES}sdk_floor.ts`;
 const HONO_FLOOR = `${FIXTURES}hono_floor.ts`;
 const SERVER_ENTRY = `${FIXTURES}mcp_stdio_entry.ts`;
+const REST_ENTRY = `${FIXTURES}openapi_entry.ts`;
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? NaN;
@@ -359,6 +364,7 @@ async function measureColdStart(): Promise<void> {
       label: "cli.ts openapi --no-admin",
       run: () => restColdStart([...rest, "--no-admin"], childEnv),
     },
+    { label: "  same server without the CLI", run: () => restColdStart([REST_ENTRY], childEnv) },
   ];
   report(
     "Cold start, REST: spawn -> ready line -> GET /tools answered",
