@@ -40,7 +40,7 @@ async function staticGraph(root: string): Promise<string[]> {
   return [...seen];
 }
 
-Deno.test("startup: the modules before the first answers load no registry, client or store", async () => {
+Deno.test("startup: first-answer modules load no registry, client or store", async () => {
   // The MCP SDK brings zod in itself, so for the stdio path only our own zod schemas count;
   // small leaves of client/ (paths, logger) are fine, the client itself is not.
   const heavy = new RegExp(
@@ -73,7 +73,7 @@ Deno.test("startup: the modules before the first answers load no registry, clien
   }
 });
 
-Deno.test("startup: the REST tool list and document are answered without the registry", async () => {
+Deno.test("startup: REST lists tools and its document without the registry", async () => {
   let asked = 0;
   const app = createOpenApiApp(() => {
     asked++;
@@ -101,7 +101,7 @@ Deno.test("startup: the REST tool list and document are answered without the reg
   assert.equal(asked, 1, "a tool call loads the registry");
 });
 
-Deno.test("startup: over stdio, tools/list is answered before the client and registry load", async () => {
+Deno.test("startup: stdio answers tools/list before the client and registry load", async () => {
   await using env = await startEnv();
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", "cli.ts", "mcp", "--admin-port", "0", "-d", env.home],
