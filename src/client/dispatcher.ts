@@ -303,7 +303,15 @@ export class Dispatcher {
         try {
           await storage.refresh();
           this.#registry.sync();
-          const free = this.#registry.withCredentials().filter((s) => wanted(s) && !d.loops.has(s));
+          const mine = this.#registry.withCredentials().filter(wanted);
+          // A fair share each: new workers get accounts from the busy ones, which let go of
+          // what they hold beyond their share (another worker claims it in its next round).
+          const peers = await storage.claims.peers?.() ?? 1;
+          const share = Math.ceil(mine.length / peers);
+          const running = [...stops.entries()].filter(([, stop]) => !stop.signal.aborted);
+          for (const [, stop] of running.slice(share)) stop.abort();
+          const room = Math.max(0, share - running.length);
+          const free = shuffled(mine.filter((s) => !d.loops.has(s))).slice(0, room);
           const held = free.length
             ? await storage.claims.claim(free.map((s) => s.cred!.bot.botId))
             : new Set<string>();
@@ -525,6 +533,16 @@ export class Dispatcher {
     );
     this.#ctx.emit({ type: "messages_dropped", count });
   }
+}
+
+/** A copy of `items` in random order (so workers do not all reach for the same account). */
+function shuffled<T>(items: T[]): T[] {
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
 }
 
 /** Whether a handler returned something to wait for (a promise or any other thenable). */

@@ -164,6 +164,11 @@ export interface AccountClaims {
   held(): Set<string>;
   /** Calls `listener` with the accounts lost (connection gone); returns an unsubscribe. */
   onLost(listener: (botIds: Set<string>) => void): () => void;
+  /**
+   * How many clients (this one included) take part in claiming, so that each polls its fair
+   * share of the accounts; `undefined` where one client polls every account (files).
+   */
+  peers?(): Promise<number>;
 }
 
 /** One named consumer's lock: one reader per name at a time. */

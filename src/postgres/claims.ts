@@ -18,6 +18,8 @@ import type { Sql } from "postgres";
 import type { AccountClaims, ConsumerLock } from "../client/storage.ts";
 import { LOCK_CLASS } from "./schema.ts";
 
+/** `application_name` of claims connections, by which {@linkcode LockConnection.peers} counts. */
+export const CLAIMS_APPLICATION = "weilink-claims";
 const HEARTBEAT_MS = 1_000;
 const HEARTBEAT_TIMEOUT_MS = 3_000;
 
@@ -92,6 +94,19 @@ export class LockConnection implements AccountClaims {
   onLost(listener: (botIds: Set<string>) => void): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
+  }
+
+  /**
+   * Clients with a claims connection to this database (this one included): the workers that
+   * share the accounts. Counted from `pg_stat_activity` by application name; a role sees its own
+   * sessions there (other roles' need `pg_read_all_stats`).
+   */
+  async peers(): Promise<number> {
+    await this.#ensurePid();
+    const [row] = await this.#sql<{ n: number }[]>`
+      SELECT COUNT(*)::int AS n FROM pg_stat_activity
+      WHERE datname = current_database() AND application_name = ${CLAIMS_APPLICATION}`;
+    return Math.max(1, row?.n ?? 1);
   }
 
   /** The lock of a named consumer, on this connection. */

@@ -42,7 +42,7 @@ import type {
 import { redactUrl } from "../client/storage.ts";
 import { type SentPart, sentRecords, type StoreBinding } from "../client/store_binding.ts";
 import { type Message, MessageDirection } from "../models.ts";
-import { LockConnection } from "./claims.ts";
+import { CLAIMS_APPLICATION, LockConnection } from "./claims.ts";
 import { appendMessages, appendSent, PgHistory } from "./messages_sql.ts";
 import { PgRecords } from "./records.ts";
 import { CHANNEL, migrate } from "./schema.ts";
@@ -129,7 +129,7 @@ export class PostgresStorage implements ClientStorage {
         keep_alive: 5,
         connect_timeout: 10,
         onnotice: () => {},
-        connection: { application_name: "weilink-claims" },
+        connection: { application_name: CLAIMS_APPLICATION },
       })
     );
     this.commits = { commit: (batch) => retrying(() => this.#commit(batch)) };

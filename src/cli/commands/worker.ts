@@ -40,7 +40,9 @@ export async function runWorker(ctx: CommandContext): Promise<number> {
         at: Date.now(),
         pid: Deno.pid,
       };
-      console.log(JSON.stringify(line));
+      // A stream of events, one JSON line each (`console.log` goes to stderr in the CLI).
+      const bytes = new TextEncoder().encode(JSON.stringify(line) + "\n");
+      for (let n = 0; n < bytes.length;) n += Deno.stdout.writeSync(bytes.subarray(n));
     }
   };
   const client = new WeiLink({ ...clientOptions(ctx.common), storage: store, onEvent });
