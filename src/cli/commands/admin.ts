@@ -35,6 +35,8 @@ export async function runAdmin(ctx: CommandContext): Promise<number> {
       logLevel: common.logLevel,
       ...(token !== undefined ? { token } : {}),
       ...(tokenFile !== undefined ? { tokenFile } : {}),
+      // With PostgreSQL storage the panel reads the database's history.
+      ...(client.storageKind === "postgres" ? { store: common.store! } : {}),
     });
     try {
       await client.runBackground();
