@@ -38,6 +38,8 @@ export async function withClient<T>(
     ...(options.onEvent ? { onEvent: options.onEvent } : {}),
   });
   try {
+    // PostgreSQL storage: connected, migrated and the sessions loaded before the command reads them.
+    await client.ready();
     return await body(client);
   } finally {
     await client.close();
