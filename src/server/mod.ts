@@ -65,8 +65,6 @@
  * @module
  */
 
-import { WeiLinkError } from "../weilink_error.ts";
-
 import type { ToolContext, ToolRegistry } from "./tools.ts";
 import type { ServerInfo } from "./mcp.ts";
 import type { WeiLinkBackend } from "./backend.ts";
@@ -75,7 +73,8 @@ import type { FileAccessPolicy } from "../input/mod.ts";
 import type { HttpTimeouts, WebHandler } from "./http_listener.ts";
 import { VERSION } from "../version.ts";
 import { type LogThreshold, routeConsoleToStderr } from "../client/logger.ts";
-import { assertSafeBind, assertStrongToken } from "./http_guard.ts";
+import { assertSafeBind } from "./http_guard.ts";
+import { resolveToken } from "./token_source.ts";
 import { resolveBasePath } from "../client/paths.ts";
 import { startupMark, startupTracing, traceHttpAnswers } from "./startup_trace.ts";
 import { afterFirstAnswer, backgroundAdmin } from "./background_start.ts";
@@ -327,55 +326,19 @@ async function resolveHttp(options: ServeOptions): Promise<HttpSettings> {
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new RangeError(`Invalid port ${port}: use 0-65535`);
   }
-  const token = await resolveToken(options);
+  const token = await resolveServerToken(options);
   // Checked before anything is opened: a refused start must leave nothing behind.
   assertSafeBind(host, token);
   return token ? { host, port, token, boundPort: port } : { host, port, boundPort: port };
 }
 
 /** The bearer token from `token`, `tokenFile` or `WEILINK_MCP_TOKEN`, checked for strength. */
-async function resolveToken(options: ServeOptions): Promise<string | undefined> {
-  if (options.token && options.tokenFile) {
-    throw new TypeError("Give either a token or a token file, not both");
-  }
-  let token: string | undefined;
-  let source: string;
-  if (options.token) {
-    [token, source] = [options.token, "the token option (--token)"];
-  } else if (options.tokenFile) {
-    [token, source] = [await readTokenFile(options, options.tokenFile), `"${options.tokenFile}"`];
-  } else {
-    [token, source] = [readEnv("WEILINK_MCP_TOKEN"), "WEILINK_MCP_TOKEN"];
-  }
-  if (token !== undefined) assertStrongToken(token, source);
-  return token;
-}
-
-/** The token in a file (one trailing newline dropped); refused when every user may read it. */
-async function readTokenFile(options: ServeOptions, path: string): Promise<string> {
-  let text: string;
-  let mode: number | null;
-  try {
-    [text, { mode }] = await Promise.all([Deno.readTextFile(path), Deno.stat(path)]);
-  } catch (error) {
-    throw new WeiLinkError(`Cannot read the token file "${path}": ${(error as Error).message}`, {
-      cause: error,
-    });
-  }
-  // mode is null on Windows, where files have no such bits.
-  if (mode !== null && (mode & 0o004) !== 0) {
-    throw new WeiLinkError(
-      `Refusing the token file "${path}": every user of this machine can read it ` +
-        `(mode ${(mode & 0o777).toString(8)}); run chmod 600 "${path}"`,
-    );
-  }
-  if (mode !== null && (mode & 0o040) !== 0) {
-    warn(options, `Warning: the token file "${path}" is readable by its group; chmod 600 it`);
-  }
-  // One trailing newline (as editors and `echo` write) is not part of the token.
-  const token = text.replace(/\r?\n$/, "");
-  if (token === "") throw new WeiLinkError(`Refusing the token file "${path}": it is empty`);
-  return token;
+function resolveServerToken(options: ServeOptions): Promise<string | undefined> {
+  return resolveToken(
+    options,
+    { option: "--token", env: "WEILINK_MCP_TOKEN" },
+    (line) => warn(options, line),
+  );
 }
 
 /** The file-access policy of the tools, its explicit roots checked; its notice printed. */
@@ -489,20 +452,12 @@ async function startAdmin(
       runtime,
       options,
       host ?? options.host ?? "127.0.0.1",
-      token ?? await resolveToken(options),
+      token ?? await resolveServerToken(options),
     );
   } catch (error) {
     console.error(
       `WeiLink admin panel not started: ${error instanceof Error ? error.message : error}`,
     );
-    return undefined;
-  }
-}
-
-function readEnv(name: string): string | undefined {
-  try {
-    return Deno.env.get(name) || undefined;
-  } catch {
     return undefined;
   }
 }
