@@ -47,7 +47,8 @@ function causeChain(error: unknown): unknown[] {
  * The variables the command line reads: asking for them one refusal at a time would take five
  * runs. (`WEILINK_MCP_TOKEN` only matters to the servers, `WEILINK_AES` is read only when granted.)
  */
-export const CLI_ENV = "HOME,WEILINK_HOME,WEILINK_BASE_URL,WEILINK_CDN_BASE_URL,WEILINK_LOG_LEVEL";
+export const CLI_ENV =
+  "HOME,WEILINK_HOME,WEILINK_BASE_URL,WEILINK_CDN_BASE_URL,WEILINK_LOG_LEVEL,WEILINK_STORE";
 
 /**
  * What WeiLink wanted a permission for, and what to grant, from Deno's kind and target. A file

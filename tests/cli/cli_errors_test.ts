@@ -96,7 +96,7 @@ Deno.test("describePermission: Deno's refusal, however wrapped, becomes the flag
     ),
     'WeiLink needs --allow-env for "WEILINK_HOME" (WeiLink reads its settings from HOME and ' +
       "WEILINK_* variables): run again with " +
-      "--allow-env=HOME,WEILINK_HOME,WEILINK_BASE_URL,WEILINK_CDN_BASE_URL,WEILINK_LOG_LEVEL",
+      "--allow-env=HOME,WEILINK_HOME,WEILINK_BASE_URL,WEILINK_CDN_BASE_URL,WEILINK_LOG_LEVEL,WEILINK_STORE",
   );
   // The operating system's EACCES is not a Deno permission.
   assert.equal(
