@@ -19,7 +19,7 @@
  * @module
  */
 
-import { Message } from "../src/models.ts";
+import { Message } from "../src/models/mod.ts";
 import { MessageStore } from "../src/store/mod.ts";
 import { startSandbox } from "../src/sandbox/mod.ts";
 import { WeiLink } from "../src/client/mod.ts";

@@ -24,7 +24,7 @@
  */
 
 import { WeiLink } from "../src/client/mod.ts";
-import type { BotInfo, Message } from "../src/models.ts";
+import type { BotInfo, Message } from "../src/models/mod.ts";
 import { cpuMicros, median, percentile, rawHeaders, SandboxChild, stamp } from "./sandbox_link.ts";
 
 const COUNT = Number(Deno.args[0] ?? 10_000);

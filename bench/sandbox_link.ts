@@ -8,7 +8,7 @@
 
 import process from "node:process";
 import type { WeiLink } from "../src/client/mod.ts";
-import type { BotInfo } from "../src/models.ts";
+import type { BotInfo } from "../src/models/mod.ts";
 
 /** Absolute time in ms, comparable with the child's stamps. */
 export function stamp(): number {

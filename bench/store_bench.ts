@@ -10,7 +10,7 @@
 
 import { DatabaseSync } from "node:sqlite";
 import { MessageStore } from "../src/store/mod.ts";
-import { Message, MessageType } from "../src/models.ts";
+import { Message, MessageType } from "../src/models/mod.ts";
 import type { WireMessage } from "../src/protocol/types.ts";
 
 const QUICK = Deno.args.includes("--quick");

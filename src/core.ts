@@ -147,7 +147,7 @@ export {
   UploadMediaType,
   type VideoInfo,
   type VoiceInfo,
-} from "./models.ts";
+} from "./models/mod.ts";
 
 export { WeiLinkError } from "./weilink_error.ts";
 export { VERSION } from "./version.ts";

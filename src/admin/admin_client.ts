@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { BotInfo, Message, SendResult } from "../models.ts";
+import type { BotInfo, Message, SendResult } from "../models/mod.ts";
 import type { Contact, LoginOptions, SendContent } from "../client/types.ts";
 
 /** One session as the panel reads it (a `Session` of `WeiLink.sessions`). */

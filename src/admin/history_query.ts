@@ -5,7 +5,7 @@
  * @module
  */
 
-import { MessageDirection, MessageType } from "../models.ts";
+import { MessageDirection, MessageType } from "../models/mod.ts";
 import { parseTime } from "../input/mod.ts";
 import { MAX_QUERY_LIMIT, type QueryOptions } from "../store/mod.ts";
 import { AdminHttpError } from "./admin_errors.ts";

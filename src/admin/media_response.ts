@@ -10,7 +10,7 @@
  * @module
  */
 
-import { type Message, MessageType } from "../models.ts";
+import { type Message, MessageType } from "../models/mod.ts";
 import { mediaFileName, sniffExtension } from "../input/mod.ts";
 
 /** Types of the extensions `sniffExtension` recognises, for images and voice. */

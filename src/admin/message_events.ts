@@ -18,7 +18,7 @@ import type {
   QueryOptions,
   StoredMessage,
 } from "../store/mod.ts";
-import type { Message } from "../models.ts";
+import type { Message } from "../models/mod.ts";
 
 /**
  * What the panel reads of the history: `MessageStore` (SQLite, answers at once) or the

@@ -10,8 +10,8 @@
  * @module
  */
 
-import type { Message, RefMessage } from "../models.ts";
-import { messageTypeName } from "../models.ts";
+import type { Message, RefMessage } from "../models/mod.ts";
+import { messageTypeName } from "../models/mod.ts";
 
 /**
  * C0 and C1 controls and DEL; bidi embeddings, overrides, isolates and marks; zero-width and

@@ -6,7 +6,13 @@
  * @module
  */
 
-import type { BotInfo, Message, SendResult, UploadedMedia, UploadMediaType } from "../models.ts";
+import type {
+  BotInfo,
+  Message,
+  SendResult,
+  UploadedMedia,
+  UploadMediaType,
+} from "../models/mod.ts";
 import type { AdminHandle, AdminOptions } from "../admin/mod.ts";
 import { ClientContext } from "./client_context.ts";
 import { Committer } from "./committer.ts";

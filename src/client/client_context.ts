@@ -12,7 +12,7 @@ import { WeiLinkError } from "../weilink_error.ts";
 
 import { DEFAULT_BASE_URL } from "../protocol/mod.ts";
 import { DEFAULT_CDN_BASE_URL } from "../media/mod.ts";
-import type { Message } from "../models.ts";
+import type { Message } from "../models/mod.ts";
 import { DATA_LOCK_FILE, DataDir, envGet, errorText, POLL_LOCK_FILE } from "./data_dir.ts";
 import { resolveBasePath } from "./data_dir.ts";
 import { FileLock } from "./file_lock.ts";

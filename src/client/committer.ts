@@ -23,7 +23,7 @@
  * @module
  */
 
-import type { Message } from "../models.ts";
+import type { Message } from "../models/mod.ts";
 import { recordInboundBatch } from "./context_state.ts";
 import {
   commitInOrder,

@@ -15,7 +15,7 @@
 
 import { WeiLinkError } from "../weilink_error.ts";
 
-import type { Message } from "../models.ts";
+import type { Message } from "../models/mod.ts";
 import { sleep } from "../protocol/sleep.ts";
 import type { ClientContext } from "./client_context.ts";
 import { type Poller, waitForRows } from "./poller.ts";

@@ -12,7 +12,7 @@
  */
 
 import { AsyncLocalStorage } from "node:async_hooks";
-import type { Message } from "../models.ts";
+import type { Message } from "../models/mod.ts";
 import { errorText } from "./data_dir.ts";
 import { sleep } from "../protocol/sleep.ts";
 import { MessageQueue } from "./message_queue.ts";

@@ -7,7 +7,7 @@
  */
 
 import { ILinkApi, type ILinkApiOptions } from "../protocol/mod.ts";
-import type { BotInfo } from "../models.ts";
+import type { BotInfo } from "../models/mod.ts";
 import { LoginError } from "./errors.ts";
 import type { Logger } from "./logger.ts";
 import { sleep } from "../protocol/sleep.ts";

@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { UploadedMedia } from "../models.ts";
+import type { UploadedMedia } from "../models/mod.ts";
 
 /**
  * Media to send: bytes (`Uint8Array`, `Blob`/`File`, a `ReadableStream` of bytes), a local file

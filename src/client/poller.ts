@@ -19,8 +19,8 @@
  */
 
 import { SessionExpiredError } from "../protocol/mod.ts";
-import { InvalidMessageError, Message } from "../models.ts";
-import { isObject } from "../wire_fields.ts";
+import { InvalidMessageError, Message } from "../models/mod.ts";
+import { isObject } from "../models/wire_fields.ts";
 import type { Committer } from "./committer.ts";
 import { errorText } from "./data_dir.ts";
 import { NotLoggedInError } from "./errors.ts";

@@ -20,7 +20,7 @@ import {
   type SendResult,
   type UploadedMedia,
   UploadMediaType,
-} from "../models.ts";
+} from "../models/mod.ts";
 import { md5Hex } from "../crypto/mod.ts";
 import {
   CONTEXT_QUOTA,

@@ -12,7 +12,7 @@
  */
 
 import { ILinkApi, type ILinkApiOptions } from "../protocol/mod.ts";
-import type { BotInfo } from "../models.ts";
+import type { BotInfo } from "../models/mod.ts";
 import {
   type ContextsFile,
   DEFAULT_SESSION,

@@ -19,7 +19,7 @@
  * @module
  */
 
-import type { Message } from "../models.ts";
+import type { Message } from "../models/mod.ts";
 import type { ContextsFile, TokenFile } from "./data_dir.ts";
 import type { StoreBinding } from "./store_binding.ts";
 

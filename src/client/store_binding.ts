@@ -7,7 +7,7 @@
  * @module
  */
 
-import { type Message, MessageDirection, MessageType, type UploadedMedia } from "../models.ts";
+import { type Message, MessageDirection, MessageType, type UploadedMedia } from "../models/mod.ts";
 import type { MessageStore, SentMessageRecord } from "../store/mod.ts";
 
 /** A sent part to record. */

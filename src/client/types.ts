@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { Message } from "../models.ts";
+import type { Message } from "../models/mod.ts";
 import type { Logger, LogLevel } from "./logger.ts";
 import type { QrLoginOptions } from "./login.ts";
 import type { MediaInput } from "./media_input.ts";

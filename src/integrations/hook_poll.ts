@@ -24,7 +24,7 @@
 import { DataDir, prepareAtomicWrite, toPythonJson } from "../client/data_dir.ts";
 import { FileLock } from "../client/file_lock.ts";
 import type { Logger } from "../client/logger.ts";
-import { type Message, MessageDirection, MessageType, messageTypeName } from "../models.ts";
+import { type Message, MessageDirection, MessageType, messageTypeName } from "../models/mod.ts";
 import { sleep } from "../protocol/sleep.ts";
 import type { MessageStore } from "../store/mod.ts";
 

@@ -5,7 +5,7 @@
  */
 
 import { decodeAesKey, decryptAesEcb, fromHex } from "../crypto/mod.ts";
-import type { MediaInfo } from "../models.ts";
+import type { MediaInfo } from "../models/mod.ts";
 import {
   bytes,
   cdnUrl,

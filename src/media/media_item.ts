@@ -5,7 +5,7 @@
  */
 
 import { encodeAesKeyForSend, fromHex } from "../crypto/mod.ts";
-import { MessageType, type UploadedMedia, UploadMediaType } from "../models.ts";
+import { MessageType, type UploadedMedia, UploadMediaType } from "../models/mod.ts";
 import type { WireCdnMedia, WireMessageItem } from "../protocol/mod.ts";
 
 /**

@@ -6,8 +6,8 @@
  */
 
 import { cipherSize, encryptAesEcb, md5Hex, toHex } from "../crypto/mod.ts";
-import type { UploadedMedia } from "../models.ts";
-import { UploadMediaType } from "../models.ts";
+import type { UploadedMedia } from "../models/mod.ts";
+import { UploadMediaType } from "../models/mod.ts";
 import type { ILinkApi } from "../protocol/mod.ts";
 import {
   bytes,

@@ -14,7 +14,7 @@
  */
 
 import type { Sql, TransactionSql } from "postgres";
-import { type Message, MessageDirection } from "../models.ts";
+import { type Message, MessageDirection } from "../models/mod.ts";
 import {
   type HistoryPage,
   type MessageColumns,

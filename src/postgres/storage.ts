@@ -41,7 +41,7 @@ import type {
 } from "../client/storage.ts";
 import { redactUrl } from "../client/storage.ts";
 import { type SentPart, sentRecords, type StoreBinding } from "../client/store_binding.ts";
-import { type Message, MessageDirection } from "../models.ts";
+import { type Message, MessageDirection } from "../models/mod.ts";
 import { CLAIMS_APPLICATION, LockConnection } from "./claims.ts";
 import { appendMessages, appendSent, PgHistory } from "./messages_sql.ts";
 import { PgRecords } from "./records.ts";

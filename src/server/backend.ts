@@ -13,7 +13,7 @@ import {
   type QueryOptions,
 } from "../store/mod.ts";
 import { historyJson } from "../store/history_json.ts";
-import { type Message, MessageDirection } from "../models.ts";
+import { type Message, MessageDirection } from "../models/mod.ts";
 import type {
   HistoryFilters,
   HistoryPaging,

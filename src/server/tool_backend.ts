@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { Message, SendResult } from "../models.ts";
+import type { Message, SendResult } from "../models/mod.ts";
 import type { HistoryMessageJson } from "./schemas.ts";
 
 /** Content of one `send` call, as bytes. */

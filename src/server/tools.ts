@@ -10,7 +10,7 @@
  */
 
 import type * as z from "zod";
-import type { Message } from "../models.ts";
+import type { Message } from "../models/mod.ts";
 import { SessionExpiredError } from "../protocol/mod.ts";
 import { inputs, type MessageJson, messageTypeNames, outputs } from "./schemas.ts";
 import type { ToolInput, ToolName, ToolOutput } from "./schemas.ts";

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { type Message, MessageDirection } from "../models.ts";
+import { type Message, MessageDirection } from "../models/mod.ts";
 
 /** A history row: the Python original's `to_dict()` plus `direction`, plus `to_user`. */
 export interface HistoryJson {

@@ -26,9 +26,16 @@ import {
   type RefMessageInit,
   type VideoInfo,
   type VoiceInfo,
-} from "../models.ts";
+} from "../models/mod.ts";
 import { decodeMessageId, encodeMessageId } from "./message_id.ts";
-import { isObject, num, readMediaInfo, readVideoInfo, readVoiceInfo, str } from "../wire_fields.ts";
+import {
+  isObject,
+  num,
+  readMediaInfo,
+  readVideoInfo,
+  readVoiceInfo,
+  str,
+} from "../models/wire_fields.ts";
 
 /**
  * One row of the `messages` table as `node:sqlite` returns it (integers as `number` or, with

@@ -9,7 +9,7 @@ import { WeiLinkError } from "../weilink_error.ts";
 import { DatabaseSync, type StatementSync } from "node:sqlite";
 import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Message, MessageDirection } from "../models.ts";
+import { Message, MessageDirection } from "../models/mod.ts";
 import { encodeMessageId } from "./message_id.ts";
 import { messageColumns, messageFromRow, type MessageRow } from "./message_data.ts";
 import {

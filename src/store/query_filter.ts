@@ -4,7 +4,7 @@
  * @module
  */
 
-import { MessageDirection } from "../models.ts";
+import { MessageDirection } from "../models/mod.ts";
 import { CANDIDATES_CLAUSE, phrase } from "./text_index.ts";
 
 /** Filters shared by {@linkcode MessageStore.query} and {@linkcode MessageStore.count}. */

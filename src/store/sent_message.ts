@@ -12,7 +12,7 @@ import {
   type MessageInit,
   type MessageItem,
   MessageType,
-} from "../models.ts";
+} from "../models/mod.ts";
 
 /** CDN references of a sent media message, as the upload returned them (`UploadedMedia`). */
 export interface SentMediaRecord {

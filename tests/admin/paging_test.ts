@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { startAdminEnv } from "./harness.ts";
 import { MessageStore } from "../../src/store/mod.ts";
-import { Message } from "../../src/models.ts";
+import { Message } from "../../src/models/mod.ts";
 
 Deno.test({
   name: "admin api: next_cursor pages neither repeat nor skip while messages arrive",

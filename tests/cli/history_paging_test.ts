@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { MessageStore } from "../../src/store/mod.ts";
-import { Message } from "../../src/models.ts";
+import { Message } from "../../src/models/mod.ts";
 import { jsonOf, runCli } from "./cli_process.ts";
 
 interface Page {

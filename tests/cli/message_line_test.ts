@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describeMessage, formatTimestamp, terminalSafe } from "../../src/cli/message_line.ts";
-import { Message, MessageType } from "../../src/models.ts";
+import { Message, MessageType } from "../../src/models/mod.ts";
 import { MessageStore } from "../../src/store/mod.ts";
 import { startSandbox } from "../../src/sandbox/mod.ts";
 import { jsonOf, runCli } from "./cli_process.ts";

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import type { Message } from "../../src/models.ts";
+import type { Message } from "../../src/models/mod.ts";
 import type { WeiLinkEvent } from "../../src/client/mod.ts";
 import { startRig } from "./harness.ts";
 import { until } from "../until.ts";

@@ -70,7 +70,7 @@ export function atSeconds(s: number): () => number {
 import { startSandbox } from "../../src/sandbox/mod.ts";
 import type { Sandbox, SandboxOptions } from "../../src/sandbox/mod.ts";
 import { WeiLink, type WeiLinkOptions } from "../../src/client/mod.ts";
-import type { BotInfo } from "../../src/models.ts";
+import type { BotInfo } from "../../src/models/mod.ts";
 
 /** A sandbox, a temp data dir and a fast-configured client; everything is cleaned up by `close`. */
 export interface Rig {

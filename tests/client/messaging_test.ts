@@ -3,7 +3,7 @@ import { NoContextError, NotLoggedInError } from "../../src/client/mod.ts";
 import { ILinkError, QuotaExhaustedError, TextTooLongError } from "../../src/protocol/mod.ts";
 import { CdnError } from "../../src/media/mod.ts";
 import { md5Hex } from "../../src/crypto/mod.ts";
-import { MessageType } from "../../src/models.ts";
+import { MessageType } from "../../src/models/mod.ts";
 import { readJson, startRig } from "./harness.ts";
 
 function bytes(n: number, seed: number): Uint8Array<ArrayBuffer> {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { MessageStore } from "../../src/store/mod.ts";
-import { MessageDirection, MessageType } from "../../src/models.ts";
+import { MessageDirection, MessageType } from "../../src/models/mod.ts";
 import type { WeiLinkEvent } from "../../src/client/mod.ts";
 import { startRig } from "./harness.ts";
 import { until } from "../until.ts";

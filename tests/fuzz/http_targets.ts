@@ -13,7 +13,7 @@ import { FAULT_ENDPOINTS, FAULT_KINDS } from "../../src/sandbox/mod.ts";
 import { outputs, type ToolName } from "../../src/server/schemas.ts";
 import { parseJsonLossless } from "../../src/protocol/json.ts";
 import type { WireMessage } from "../../src/protocol/types.ts";
-import { InvalidMessageError, Message } from "../../src/models.ts";
+import { InvalidMessageError, Message } from "../../src/models/mod.ts";
 import { check, HangError, type HttpEnv, OracleError, type Target } from "./harness.ts";
 import type { Rng } from "./prng.ts";
 import { printable } from "./shrink.ts";

@@ -11,7 +11,7 @@
 
 import { parseJsonLossless } from "../../src/protocol/json.ts";
 import type { WireMessage } from "../../src/protocol/types.ts";
-import { InvalidMessageError, Message } from "../../src/models.ts";
+import { InvalidMessageError, Message } from "../../src/models/mod.ts";
 import { MessageStore } from "../../src/store/mod.ts";
 import {
   AesError,

@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { MessageStore } from "../../src/store/mod.ts";
-import { Message, MessageType } from "../../src/models.ts";
+import { Message, MessageType } from "../../src/models/mod.ts";
 import {
   applyPlan,
   DEFAULT_HOOK_LIMIT,

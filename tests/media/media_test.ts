@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { decryptAesEcb, encodeAesKeyForSend, fromHex, md5Hex } from "../../src/crypto/mod.ts";
-import { Message, MessageType, UploadMediaType } from "../../src/models.ts";
-import type { MediaInfo, UploadedMedia } from "../../src/models.ts";
+import { Message, MessageType, UploadMediaType } from "../../src/models/mod.ts";
+import type { MediaInfo, UploadedMedia } from "../../src/models/mod.ts";
 import { CdnError, downloadMedia, mediaItemFor, uploadMedia } from "../../src/media/mod.ts";
 import { cdnUrl } from "../../src/media/cdn_url.ts";
 import type { WireMessageItem } from "../../src/protocol/mod.ts";

@@ -6,7 +6,7 @@ import {
   MessageType,
   messageTypeName,
   RefMessage,
-} from "../../src/models.ts";
+} from "../../src/models/mod.ts";
 import { parseJsonLossless } from "../../src/protocol/mod.ts";
 import type { WireMessage, WireMessageItem } from "../../src/protocol/mod.ts";
 import { MessageStore } from "../../src/store/mod.ts";

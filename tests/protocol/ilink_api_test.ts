@@ -10,7 +10,7 @@ import {
   TEXT_BYTE_LIMIT,
   TextTooLongError,
 } from "../../src/protocol/mod.ts";
-import { Message, MessageType } from "../../src/models.ts";
+import { Message, MessageType } from "../../src/models/mod.ts";
 import { loginBot, userWrites, withBot } from "./sandbox_fixture.ts";
 
 const TWO_POW_53 = 2n ** 53n;

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { serveMcp, serveOpenApi } from "../../src/server/mod.ts";
 import { MessageStore } from "../../src/store/mod.ts";
-import { Message } from "../../src/models.ts";
+import { Message } from "../../src/models/mod.ts";
 import {
   callTool,
   connectHttp,

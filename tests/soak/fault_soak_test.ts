@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import type { SandboxFault } from "../../src/sandbox/mod.ts";
 import type { FaultEndpoint } from "../../src/sandbox/mod.ts";
-import type { Message } from "../../src/models.ts";
+import type { Message } from "../../src/models/mod.ts";
 import type { WeiLink } from "../../src/client/mod.ts";
 import { type Rig, startRig } from "../client/harness.ts";
 import { until } from "../until.ts";

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { MessageStore } from "../../src/store/mod.ts";
-import { MessageDirection } from "../../src/models.ts";
+import { MessageDirection } from "../../src/models/mod.ts";
 import { tempStoreDir, textMessage } from "./store_fixtures.ts";
 
 Deno.test("concurrency: two stores on one file see each other's rows", async () => {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { decodeMessageId, encodeMessageId } from "../../src/store/mod.ts";
-import { Message, MessageDirection, MessageType } from "../../src/models.ts";
+import { Message, MessageDirection, MessageType } from "../../src/models/mod.ts";
 import { tempStoreDir, textMessage } from "./store_fixtures.ts";
 
 const MEDIA = {

@@ -8,7 +8,7 @@ import { DatabaseSync } from "node:sqlite";
 import type { MessageStore } from "../../src/store/mod.ts";
 import { compileFilter } from "../../src/store/query_filter.ts";
 import { tempStoreDir, textMessage } from "./store_fixtures.ts";
-import type { Message } from "../../src/models.ts";
+import type { Message } from "../../src/models/mod.ts";
 
 const T0 = 1_700_000_000_000;
 

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { type MessageStore } from "../../src/store/mod.ts";
-import { MessageDirection, MessageType } from "../../src/models.ts";
-import { Message } from "../../src/models.ts";
+import { MessageDirection, MessageType } from "../../src/models/mod.ts";
+import { Message } from "../../src/models/mod.ts";
 import { tempStoreDir, textMessage } from "./store_fixtures.ts";
 
 const T0 = 1_700_000_000_000;

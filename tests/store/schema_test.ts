@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { MessageStore, SCHEMA_VERSION } from "../../src/store/mod.ts";
-import { Message, MessageDirection, MessageType } from "../../src/models.ts";
+import { Message, MessageDirection, MessageType } from "../../src/models/mod.ts";
 import { createPythonDb, tempStoreDir, textMessage } from "./store_fixtures.ts";
 
 type Row = Record<string, unknown>;

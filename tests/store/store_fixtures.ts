@@ -6,7 +6,7 @@
 
 import { DatabaseSync } from "node:sqlite";
 import { MessageStore, type MessageStoreOptions } from "../../src/store/mod.ts";
-import { Message } from "../../src/models.ts";
+import { Message } from "../../src/models/mod.ts";
 import type { WireMessage } from "../../src/protocol/types.ts";
 
 /** The Python original's DDL (table, indexes, user_version), committed as a fixture. */

@@ -8,7 +8,7 @@
  */
 
 import { MessageStore } from "../../src/store/mod.ts";
-import { Message } from "../../src/models.ts";
+import { Message } from "../../src/models/mod.ts";
 
 const [path, first, count] = Deno.args;
 const store = new MessageStore(path!, { maxAgeDays: null, maxCount: null });

@@ -9,7 +9,7 @@
  */
 
 import type { WeiLink } from "../../client/mod.ts";
-import type { Message } from "../../models.ts";
+import type { Message } from "../../models/mod.ts";
 
 /** What the bot answers to a text message. */
 export function echoText(text: string): string {

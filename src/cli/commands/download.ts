@@ -8,7 +8,7 @@
  * @module
  */
 
-import type { Message } from "../../models.ts";
+import type { Message } from "../../models/mod.ts";
 import type { CommandContext } from "../command.ts";
 import { mediaFileName, writeUniqueFile } from "../../input/mod.ts";
 import { withClient } from "../open_client.ts";

@@ -12,7 +12,7 @@
  * @module
  */
 
-import type { Message } from "../../models.ts";
+import type { Message } from "../../models/mod.ts";
 import { type HistoryPage, MessageStore, type QueryOptions } from "../../store/mod.ts";
 import { historyJson } from "../../store/history_json.ts";
 import type { CommandContext } from "../command.ts";

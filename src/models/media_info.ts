@@ -1,7 +1,7 @@
 /**
  * Metadata of the media a message carries (images, voice notes, files, videos), as the SDK hands
  * it out in camelCase. A module of types only, shared by the message models and the readers of
- * the wire and store formats. Re-exported by `models.ts`.
+ * the wire and store formats. Re-exported by `models/mod.ts`.
  *
  * @module
  */

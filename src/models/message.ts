@@ -1,41 +1,22 @@
 /**
- * Message models of WeiLink: what the SDK hands to bot code, in camelCase.
- *
- * {@linkcode Message.fromWire} converts one wire `WeixinMessage` (spec §4.2) into a {@linkcode Message}.
- * Unlike the Python original it parses **every** entry of `item_list` and keeps unknown item types
- * as raw data. Message ids are 64-bit and exceed 2^53, so they are decimal **strings** everywhere
- * in this SDK (never `number`).
- *
- * @example Parse an inbound message
- * ```ts
- * import { Message, MessageType } from "@weilink/core";
- *
- * const msg = Message.fromWire({
- *   message_id: "7300000000000000123",
- *   from_user_id: "u1@im.wechat",
- *   message_type: 1,
- *   context_token: "ctx",
- *   item_list: [{ type: 1, text_item: { text: "hi" } }],
- * }, "bot@im.bot");
- * console.log(msg.msgType === MessageType.TEXT, msg.text, msg.toJSON().message_id);
- * ```
+ * {@linkcode Message} and {@linkcode RefMessage}: one wire `WeixinMessage` (spec §4.2) parsed into
+ * camelCase, every item of `item_list` included, unknown item types kept as raw data, with a
+ * bounded quote depth.
  *
  * @module
  */
 
-import { WeiLinkError } from "./weilink_error.ts";
-
+import { WeiLinkError } from "../weilink_error.ts";
 import type {
   WireFileItem,
   WireImageItem,
   WireMessage,
   WireMessageItem,
   WireRefMessage,
-} from "./protocol/types.ts";
+} from "../protocol/types.ts";
 import { isObject, num, readMediaInfo, readVideoInfo, readVoiceInfo, str } from "./wire_fields.ts";
 import type { FileInfo, ImageInfo, VideoInfo, VoiceInfo } from "./media_info.ts";
-
-export type { FileInfo, ImageInfo, MediaInfo, VideoInfo, VoiceInfo } from "./media_info.ts";
+import { MessageDirection, MessageType, messageTypeName } from "./enums.ts";
 
 /**
  * A wire message that cannot become a {@linkcode Message}: not a JSON object, or an id that is not
@@ -59,62 +40,6 @@ const MAX_RAW_DEPTH = 32;
 /** Latest representable epoch millisecond (`new Date(8.64e15)`); later timestamps read as 0. */
 const MAX_EPOCH_MS = 8.64e15;
 const UINT64_MAX = (1n << 64n) - 1n;
-
-/** Content type of a message item (wire `MessageItem.type`). */
-export enum MessageType {
-  /** Plain text. */
-  TEXT = 1,
-  /** Image. */
-  IMAGE = 2,
-  /** Voice note. */
-  VOICE = 3,
-  /** File attachment. */
-  FILE = 4,
-  /** Video. */
-  VIDEO = 5,
-}
-
-/** Who sent a message; these are also the values of the store's `direction` column. */
-export enum MessageDirection {
-  /** Sent by the WeChat user to the bot. */
-  RECEIVED = 1,
-  /** Sent by the bot. */
-  SENT = 2,
-}
-
-/** Wire `message_state`. */
-export enum MessageState {
-  /** New. */
-  NEW = 0,
-  /** Still being generated (unused by the official client). */
-  GENERATING = 1,
-  /** Complete. */
-  FINISH = 2,
-}
-
-/** Media type codes of `getuploadurl.media_type` (numbered differently from {@linkcode MessageType}). */
-export enum UploadMediaType {
-  /** Image. */
-  IMAGE = 1,
-  /** Video. */
-  VIDEO = 2,
-  /** File. */
-  FILE = 3,
-  /** Voice. */
-  VOICE = 4,
-}
-
-/** Credentials of one bot account, obtained by QR login. */
-export interface BotInfo {
-  /** Bot account id, `…@im.bot`. */
-  botId: string;
-  /** API base URL for this account. */
-  baseUrl: string;
-  /** Bearer token (secret). */
-  token: string;
-  /** The WeChat user who bound the bot, `…@im.wechat`. */
-  userId: string;
-}
 
 /** One parsed entry of `item_list`. */
 export interface MessageItem {
@@ -400,58 +325,6 @@ export class Message {
     if (this.refMsg) out.ref_msg = this.refMsg.toJSON();
     return out;
   }
-}
-
-/** A media file uploaded to the CDN, ready to be referenced by a message. */
-export interface UploadedMedia {
-  /** What the upload was declared as. */
-  mediaType: UploadMediaType;
-  /** Random 32-hex-char file key of this upload. */
-  filekey: string;
-  /** The CDN's `x-encrypted-param`: the download token to put in `encrypt_query_param`. */
-  downloadParam: string;
-  /** The AES key as 32 hex chars (secret). */
-  aesKeyHex: string;
-  /** Plaintext size in bytes. */
-  fileSize: number;
-  /** Ciphertext size in bytes. */
-  cipherSize: number;
-  /** File name for file uploads, else `""`. */
-  fileName: string;
-}
-
-/** Outcome of a send. */
-export interface SendResult {
-  /** Whether every part was sent. */
-  success: boolean;
-  /** Server ids of the messages sent (decimal strings). */
-  messageIds: string[];
-  /** Sends left on the current context token, `null` when unknown. */
-  remaining: number | null;
-  /** Why the send failed, when it did. */
-  error?: string;
-  /**
-   * The error that stopped the send, when it did: an `ILinkError` subclass, a `NetworkError`, a
-   * `CdnError`, or the client's `StaleContextError`, for callers that branch on the kind.
-   */
-  cause?: Error;
-  /**
-   * `true` when the part that failed may still have been delivered: its request left, but the
-   * connection dropped or timed out before an answer. It is not sent again (that could show the
-   * user a duplicate); it counts against the reply quota.
-   */
-  maybeDelivered?: boolean;
-}
-
-const ITEM_TYPE_NAMES: Record<number, string> = {
-  0: "NONE",
-  11: "TOOL_CALL_START",
-  12: "TOOL_CALL_RESULT",
-};
-
-/** Name of a message type as the Python original prints it (`"TEXT"`, `"IMAGE"`, …). */
-export function messageTypeName(type: number): string {
-  return MessageType[type] ?? ITEM_TYPE_NAMES[type] ?? `UNKNOWN_${type}`;
 }
 
 type Content = Pick<Message, "text" | "image" | "voice" | "file" | "video">;
