@@ -38,7 +38,7 @@ export function cipherSize(plainLength: number): number {
   return (Math.floor(plainLength / 16) + 1) * 16;
 }
 
-function assertBytes(value: Uint8Array, what: string): void {
+export function assertBytes(value: Uint8Array, what: string): void {
   if (!(value instanceof Uint8Array)) {
     throw new TypeError(`Cannot process ${what}: expected a Uint8Array, got "${typeof value}"`);
   }
@@ -114,14 +114,7 @@ export function decryptAesEcb(
 ): Uint8Array {
   assertBytes(cipher, "ciphertext");
   assertAesKey(key);
-  if (cipher.length === 0 || cipher.length % 16 !== 0) {
-    throw new AesError(
-      "cipher_length",
-      cipher.length === 0
-        ? "Cannot decrypt media: ciphertext is empty"
-        : `Cannot decrypt media: ciphertext length ${cipher.length} is not a multiple of 16`,
-    );
-  }
+  assertCipherLength(cipher.length);
   const native = resolveBackend(options) === "native" ? nativeCrypto() : null;
   let out: Uint8Array;
   if (native !== null) {
@@ -135,11 +128,23 @@ export function decryptAesEcb(
   return out.subarray(0, out.length - paddingLength(out));
 }
 
+/** Refuses a ciphertext length that is not a positive multiple of 16 (`cipher_length`). */
+export function assertCipherLength(length: number): void {
+  if (length === 0 || length % 16 !== 0) {
+    throw new AesError(
+      "cipher_length",
+      length === 0
+        ? "Cannot decrypt media: ciphertext is empty"
+        : `Cannot decrypt media: ciphertext length ${length} is not a multiple of 16`,
+    );
+  }
+}
+
 /**
  * Validates PKCS#7 padding and returns its length. Every pad byte is compared, without an early
  * exit, so the check costs the same for every wrong byte position.
  */
-function paddingLength(plain: Uint8Array): number {
+export function paddingLength(plain: Uint8Array): number {
   const n = plain.length;
   const pad = plain[n - 1]!;
   let bad = pad === 0 || pad > 16 ? 1 : 0;

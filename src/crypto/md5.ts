@@ -27,43 +27,86 @@ const G = Uint8Array.from({ length: 64 }, (_, i) => {
   return (7 * i) % 16;
 });
 
+/** An MD5 computed over data that arrives in pieces. */
+export interface Md5Hasher {
+  /** Adds the next piece; pieces may be of any length, including 0. */
+  update(data: Uint8Array): Md5Hasher;
+  /** Lowercase hex digest of everything added; the hasher must not be used afterwards. */
+  digestHex(): string;
+}
+
 /**
- * Lowercase hex MD5 of `data`, computed in TypeScript.
+ * Incremental MD5 in TypeScript.
  *
  * Whole 64-byte chunks are read straight from an `Int32Array` view when the input is aligned on a
- * little-endian host, and through a single reusable 64-byte buffer otherwise.
+ * little-endian host, and through a reusable 64-byte buffer otherwise; bytes that do not fill a
+ * chunk wait in that buffer for the next piece.
  */
-export function md5HexPure(data: Uint8Array): string {
-  const state = new Int32Array([0x67452301, 0xefcdab89 | 0, 0x98badcfe | 0, 0x10325476]);
-  const n = data.length;
-  const whole = n - (n % 64);
-  const scratch = new Uint8Array(64);
-  const scratch32 = new Int32Array(scratch.buffer);
-  if (LITTLE_ENDIAN && (data.byteOffset & 3) === 0) {
-    const words = new Int32Array(data.buffer, data.byteOffset, whole >>> 2);
-    for (let off = 0; off < words.length; off += 16) md5Chunk(state, words, off);
-  } else {
-    for (let off = 0; off < whole; off += 64) {
-      loadLittleEndian(data, off, scratch32);
-      md5Chunk(state, scratch32, 0);
+export class Md5Pure implements Md5Hasher {
+  readonly #state = new Int32Array([0x67452301, 0xefcdab89 | 0, 0x98badcfe | 0, 0x10325476]);
+  readonly #block = new Uint8Array(64);
+  readonly #block32 = new Int32Array(this.#block.buffer);
+  /** Bytes waiting in `#block`. */
+  #held = 0;
+  /** Total bytes added. */
+  #length = 0;
+
+  /** Adds the next piece. */
+  update(data: Uint8Array): Md5Pure {
+    let off = 0;
+    const n = data.length;
+    this.#length += n;
+    if (this.#held > 0) {
+      const take = Math.min(64 - this.#held, n);
+      this.#block.set(data.subarray(0, take), this.#held);
+      this.#held += take;
+      off = take;
+      if (this.#held < 64) return this;
+      md5Chunk(this.#state, this.#block32, 0);
+      this.#held = 0;
     }
+    const whole = n - ((n - off) % 64);
+    if (LITTLE_ENDIAN && ((data.byteOffset + off) & 3) === 0) {
+      const words = new Int32Array(data.buffer, data.byteOffset + off, (whole - off) >>> 2);
+      for (let w = 0; w < words.length; w += 16) md5Chunk(this.#state, words, w);
+    } else {
+      for (let p = off; p < whole; p += 64) {
+        loadLittleEndian(data, p, this.#block32);
+        md5Chunk(this.#state, this.#block32, 0);
+      }
+    }
+    if (whole < n) {
+      this.#block.set(data.subarray(whole));
+      this.#held = n - whole;
+    }
+    return this;
   }
-  // Final chunk(s): the tail, a 0x80 byte, zeros, then the bit length as a 64-bit LE integer.
-  const tail = new Uint8Array(n % 64 < 56 ? 64 : 128);
-  tail.set(data.subarray(whole));
-  tail[n % 64] = 0x80;
-  const bits = tail.length - 8;
-  const view = new DataView(tail.buffer);
-  view.setUint32(bits, (n * 8) >>> 0, true);
-  view.setUint32(bits + 4, Math.floor(n / 2 ** 29), true);
-  for (let off = 0; off < tail.length; off += 64) {
-    loadLittleEndian(tail, off, scratch32);
-    md5Chunk(state, scratch32, 0);
+
+  /** Lowercase hex digest of everything added. */
+  digestHex(): string {
+    // Final chunk(s): the held tail, a 0x80 byte, zeros, then the bit length as 64-bit LE.
+    const n = this.#length;
+    const tail = new Uint8Array(this.#held < 56 ? 64 : 128);
+    tail.set(this.#block.subarray(0, this.#held));
+    tail[this.#held] = 0x80;
+    const bits = tail.length - 8;
+    const view = new DataView(tail.buffer);
+    view.setUint32(bits, (n * 8) >>> 0, true);
+    view.setUint32(bits + 4, Math.floor(n / 2 ** 29), true);
+    for (let off = 0; off < tail.length; off += 64) {
+      loadLittleEndian(tail, off, this.#block32);
+      md5Chunk(this.#state, this.#block32, 0);
+    }
+    const digest = new Uint8Array(16);
+    const out = new DataView(digest.buffer);
+    for (let i = 0; i < 4; i++) out.setInt32(4 * i, this.#state[i]!, true);
+    return toHex(digest);
   }
-  const digest = new Uint8Array(16);
-  const out = new DataView(digest.buffer);
-  for (let i = 0; i < 4; i++) out.setInt32(4 * i, state[i]!, true);
-  return toHex(digest);
+}
+
+/** Lowercase hex MD5 of `data`, computed in TypeScript. */
+export function md5HexPure(data: Uint8Array): string {
+  return new Md5Pure().update(data).digestHex();
 }
 
 /** Copies 64 bytes from `src[off]` into `dst` as little-endian words, on any host. */
@@ -114,4 +157,32 @@ export function md5Hex(data: Uint8Array): string {
   }
   const native = nativeCrypto();
   return native === null ? md5HexPure(data) : native.createHash("md5").update(data).digest("hex");
+}
+
+/**
+ * An incremental MD5 with the same output as {@linkcode md5Hex}: the runtime's native
+ * `node:crypto` hash when present, otherwise {@linkcode Md5Pure}. Used where the data never sits
+ * in memory whole (media streamed to or from disk).
+ *
+ * @example
+ * ```ts
+ * import { createMd5 } from "./md5.ts";
+ *
+ * const hash = createMd5();
+ * hash.update(new TextEncoder().encode("hel")).update(new TextEncoder().encode("lo"));
+ * console.log(hash.digestHex()); // "5d41402abc4b2a76b9719d911017c592"
+ * ```
+ */
+export function createMd5(): Md5Hasher {
+  const native = nativeCrypto();
+  if (native === null) return new Md5Pure();
+  const hash = native.createHash("md5");
+  const hasher: Md5Hasher = {
+    update(data: Uint8Array): Md5Hasher {
+      hash.update(data);
+      return hasher;
+    },
+    digestHex: (): string => hash.digest("hex"),
+  };
+  return hasher;
 }
