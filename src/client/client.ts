@@ -24,7 +24,7 @@ import { LoginError } from "./errors.ts";
 import { runQrLogin } from "./login.ts";
 import type { MediaInput } from "./media_input.ts";
 import { Poller } from "./poller.ts";
-import { Sender } from "./sender.ts";
+import { type DownloadCall, type SavedMedia, Sender } from "./sender.ts";
 import { isUsable, SessionRegistry, type SessionState } from "./session_registry.ts";
 import type {
   Contact,
@@ -496,15 +496,52 @@ export class WeiLink {
   // ---- media --------------------------------------------------------------------------------
 
   /**
-   * Download and decrypt the media of a received message: item `index` of `message.items`, else
-   * the first image, voice, file or video item.
+   * Download and decrypt the media of a received message into the file `to`, streaming: memory
+   * stays flat whatever the size. The data goes to a temporary file beside `to`, renamed to `to`
+   * (replacing it) once the padding and the MD5 of a file or video are checked; on any failure it
+   * is removed and `to` is left as it was. `mode`: permission bits, default `0o600`. Other
+   * options as in the in-memory form.
    *
-   * @throws {TypeError} When the message (or that item) has no media.
+   * @returns The path (`to`), the plaintext bytes written and their lowercase hex MD5.
+   * @throws {TypeError} When the message (or that item) has no media, or `to` is not a file path.
+   * @throws {RangeError} When the media is larger than `maxBytes`.
+   * @throws {CdnError} When the CDN fails or the content does not match its MD5.
+   * @throws {AesError} When decryption fails (usually a wrong key).
    */
   download(
     message: Message,
-    options: { index?: number; signal?: AbortSignal } = {},
-  ): Promise<Uint8Array> {
+    options: {
+      to: string;
+      mode?: number;
+      index?: number;
+      signal?: AbortSignal;
+      maxBytes?: number;
+      timeoutMs?: number;
+      onProgress?: (done: number, total: number) => void;
+    },
+  ): Promise<{ path: string; bytes: number; md5: string }>;
+  /**
+   * Download and decrypt the media of a received message into memory: item `index` of
+   * `message.items`, else the first image, voice, file or video item. `maxBytes` caps the
+   * ciphertext (default 100 MiB), `timeoutMs` the whole transfer (default 60 000), and
+   * `onProgress` receives `(bytesReceived, bytesExpected)`. For large media pass `to` instead.
+   *
+   * @throws {TypeError} When the message (or that item) has no media.
+   * @throws {RangeError} When the media is larger than `maxBytes`.
+   * @throws {CdnError} When the CDN fails or the content does not match its MD5.
+   * @throws {AesError} When decryption fails (usually a wrong key).
+   */
+  download(
+    message: Message,
+    options?: {
+      index?: number;
+      signal?: AbortSignal;
+      maxBytes?: number;
+      timeoutMs?: number;
+      onProgress?: (done: number, total: number) => void;
+    },
+  ): Promise<Uint8Array>;
+  download(message: Message, options: DownloadCall = {}): Promise<Uint8Array | SavedMedia> {
     this.#ctx.assertOpen();
     return this.#sender.download(message, options);
   }

@@ -13,7 +13,14 @@ import {
   SessionExpiredError,
 } from "../protocol/mod.ts";
 import type { WireMessage } from "../protocol/mod.ts";
-import { CdnError, downloadMedia, mediaItemFor, uploadMedia } from "../media/mod.ts";
+import {
+  CdnError,
+  downloadMedia,
+  type DownloadOptions,
+  type MediaBytes,
+  mediaItemFor,
+  uploadMedia,
+} from "../media/mod.ts";
 import {
   type Message,
   MessageType,
@@ -21,7 +28,7 @@ import {
   type UploadedMedia,
   UploadMediaType,
 } from "../models/mod.ts";
-import { md5Hex } from "../crypto/mod.ts";
+import { md5Hex, toHex } from "../crypto/mod.ts";
 import {
   CONTEXT_QUOTA,
   contextStatus,
@@ -68,10 +75,33 @@ const UPLOAD_TO_MESSAGE_TYPE: Record<UploadMediaType, MessageType> = {
   [UploadMediaType.VOICE]: MessageType.VOICE,
 };
 
+/** Options of {@linkcode Sender.download}; see `WeiLink.download`. */
+export interface DownloadCall {
+  index?: number;
+  signal?: AbortSignal;
+  maxBytes?: number;
+  timeoutMs?: number;
+  onProgress?: (done: number, total: number) => void;
+  /** Stream the plaintext into this file instead of returning it. */
+  to?: string;
+  /** Permission bits of the file written with `to`; default `0o600`. */
+  mode?: number;
+}
+
+/** What a download with `to` wrote. */
+export interface SavedMedia {
+  /** The file written (`to` as given). */
+  path: string;
+  /** Plaintext bytes written. */
+  bytes: number;
+  /** Lowercase hex MD5 of the plaintext. */
+  md5: string;
+}
+
 /** One media part of a send, resolved to bytes or a previous upload. */
 interface MediaPart {
   type: UploadMediaType;
-  data: Uint8Array | Blob | UploadedMedia;
+  data: MediaBytes | UploadedMedia;
   fileName?: string;
 }
 
@@ -453,8 +483,8 @@ export class Sender {
   /** See `WeiLink.download`. */
   async download(
     message: Message,
-    options: { index?: number; signal?: AbortSignal } = {},
-  ): Promise<Uint8Array> {
+    options: DownloadCall = {},
+  ): Promise<Uint8Array | SavedMedia> {
     const ctx = this.#ctx;
     const items = options.index === undefined
       ? message.items
@@ -471,23 +501,37 @@ export class Sender {
         `Cannot download: message "${message.messageId ?? "?"}" has no downloadable media`,
       );
     }
-    const bytes = await downloadMedia(media, {
+    const fetchOptions: DownloadOptions = {
       cdnBaseUrl: ctx.cdnBaseUrl,
       allowedHosts: ctx.mediaHosts,
       ...(ctx.fetch ? { fetch: ctx.fetch } : {}),
       ...(found.image?.aesKeyHex ? { aesKeyHex: found.image.aesKeyHex } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
-    });
+      ...(options.maxBytes === undefined ? {} : { maxBytes: options.maxBytes }),
+      ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    };
     // AES-ECB has no integrity check: a wrong key passes the padding check about once in 256
     // tries. Files and videos carry the plaintext MD5, so a wrong result is never returned.
     const expected = (found.file?.md5 || found.video?.videoMd5 || "").toLowerCase();
-    if (/^[0-9a-f]{32}$/.test(expected) && md5Hex(bytes) !== expected) {
-      throw new CdnError(
-        `Cannot download: media of message "${message.messageId ?? "?"}" does not match its ` +
-          "MD5 (wrong key or corrupted download)",
-      );
+    const check = (md5: string) => {
+      if (/^[0-9a-f]{32}$/.test(expected) && md5 !== expected) {
+        throw new CdnError(
+          `Cannot download: media of message "${message.messageId ?? "?"}" does not match its ` +
+            "MD5 (wrong key or corrupted download)",
+        );
+      }
+    };
+    if (options.to === undefined) {
+      const bytes = await downloadMedia(media, fetchOptions);
+      if (expected) check(md5Hex(bytes));
+      return bytes;
     }
-    return bytes;
+    return await saveToFile(options.to, options.mode ?? 0o600, async (into) => {
+      const written = await downloadMedia(media, { ...fetchOptions, into });
+      check(written.md5);
+      return written;
+    });
   }
 
   /** See `WeiLink.upload`. */
@@ -527,6 +571,51 @@ export class Sender {
     } catch (err) {
       this.#ctx.logger.warn(`Cannot store ${parts.length} sent message(s): ${errorText(err)}`);
     }
+  }
+}
+
+/**
+ * Streams a download into `path` through a temporary file beside it (same folder, so the final
+ * rename is atomic), created exclusively with `mode`. `run` writes into the stream it is given and
+ * returns what it wrote once the data is checked; only then is the file renamed into place, and
+ * on any failure the temporary file is removed, so `path` is never left half-written.
+ */
+async function saveToFile(
+  path: string,
+  mode: number,
+  run: (into: WritableStream<Uint8Array>) => Promise<{ bytes: number; md5: string }>,
+): Promise<SavedMedia> {
+  const cut = Math.max(path.lastIndexOf("/"), path.lastIndexOf("\\")) + 1;
+  const name = path.slice(cut);
+  if (name === "" || name === "." || name === "..") {
+    throw new TypeError(`Cannot download to "${path}": not a file path`);
+  }
+  const temp = `${path.slice(0, cut)}.${name}.${
+    toHex(crypto.getRandomValues(new Uint8Array(6)))
+  }.part`;
+  const file = await Deno.open(temp, { write: true, createNew: true, mode });
+  let open = true;
+  const close = () => {
+    if (open) file.close();
+    open = false;
+  };
+  const into = new WritableStream<Uint8Array>({
+    async write(chunk) {
+      // FsFile.write may write less than asked: loop until the piece is on disk.
+      for (let done = 0; done < chunk.length;) done += await file.write(chunk.subarray(done));
+    },
+    close,
+    abort: close,
+  });
+  try {
+    const written = await run(into);
+    close();
+    await Deno.rename(temp, path);
+    return { path, ...written };
+  } catch (err) {
+    close();
+    await Deno.remove(temp).catch(() => {});
+    throw err;
   }
 }
 

@@ -423,7 +423,8 @@ export type WordCipher = typeof encryptWords;
 /**
  * Runs `cipher` over the first `length` bytes of `src` (a multiple of 16), writing to `dst`.
  *
- * `dst` must be a fresh, 4-byte-aligned buffer that does not overlap `src`. When `src` is aligned
+ * `dst` must be a 4-byte-aligned buffer that does not overlap `src`, or `src` itself (in place:
+ * each block is read whole before it is written). When `src` is aligned
  * on a little-endian host the blocks are read in place; otherwise they are copied into `dst` first
  * (one `memcpy`, a few percent of the cipher time) and transformed there, so no block-sized
  * temporary is ever allocated.

@@ -179,3 +179,56 @@ export function createEcbEncryptStream(key: Uint8Array, options?: AesOptions): A
 export function createEcbDecryptStream(key: Uint8Array, options?: AesOptions): AesEcbStream {
   return new EcbStream(engine("decrypt", key, options), true);
 }
+
+/**
+ * AES-128-ECB decryption of whole blocks in place, on the pure backend: no buffer is allocated
+ * per call. The native backend cannot do this (every `update()` returns a fresh buffer), and on
+ * a long stream those buffers pile up as garbage until V8's external-memory trigger (64 MiB):
+ * a 200 MiB download streamed to disk peaked 85 MiB above its baseline with native pieces and
+ * 21 MiB in place, for 17% more time (the disk and the network dominate).
+ */
+export class EcbInPlaceDecipher {
+  readonly #xk: Int32Array;
+
+  /**
+   * @throws {AesError} `key_length` when `key` is not 16 bytes.
+   */
+  constructor(key: Uint8Array) {
+    assertAesKey(key);
+    this.#xk = expandDecryptKey(key);
+  }
+
+  /**
+   * Decrypts `blocks` (whole blocks, 4-byte aligned) in place.
+   *
+   * @throws {RangeError} when `blocks` is not whole 16-byte blocks.
+   */
+  blocks(blocks: Uint8Array): void {
+    if (blocks.length % 16 !== 0) {
+      throw new RangeError(`Cannot run AES on ${blocks.length} bytes: not whole 16-byte blocks`);
+    }
+    cipherBlocks(decryptWords, this.#xk, blocks, blocks, blocks.length);
+  }
+
+  /**
+   * Decrypts the last block in place and returns it without its padding, after checking that
+   * the whole ciphertext (`total` bytes) is a positive multiple of 16: the errors are those of
+   * `decryptAesEcb`. Wipes the key schedule.
+   *
+   * @throws {AesError} `cipher_length` or `padding`.
+   */
+  last(block: Uint8Array, total: number): Uint8Array {
+    try {
+      assertCipherLength(total);
+      this.blocks(block);
+      return block.subarray(0, 16 - paddingLength(block));
+    } finally {
+      this.cancel();
+    }
+  }
+
+  /** Wipes the key schedule. */
+  cancel(): void {
+    this.#xk.fill(0);
+  }
+}

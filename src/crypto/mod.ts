@@ -29,7 +29,12 @@
 export { AesError, type AesErrorCode } from "./errors.ts";
 export { activeAesBackend, type AesBackend, type AesOptions } from "./backend.ts";
 export { cipherSize, decryptAesEcb, encryptAesEcb } from "./ecb.ts";
-export { type AesEcbStream, createEcbDecryptStream, createEcbEncryptStream } from "./ecb_stream.ts";
+export {
+  type AesEcbStream,
+  createEcbDecryptStream,
+  createEcbEncryptStream,
+  EcbInPlaceDecipher,
+} from "./ecb_stream.ts";
 export { decodeAesKey, encodeAesKeyForSend, encodeAesKeyRaw } from "./aes_key.ts";
 export { createMd5, type Md5Hasher, md5Hex } from "./md5.ts";
 export { fromBase64, fromHex, toBase64, toHex } from "./encoding.ts";

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { cipherSize, encryptAesEcb, md5Hex, toHex } from "../crypto/mod.ts";
+import { cipherSize, createEcbEncryptStream, createMd5, toHex } from "../crypto/mod.ts";
 import type { UploadedMedia } from "../models/mod.ts";
 import { UploadMediaType } from "../models/mod.ts";
 import type { ILinkApi } from "../protocol/mod.ts";
@@ -20,8 +20,15 @@ import { CdnError } from "./errors.ts";
 import { sleep } from "../protocol/sleep.ts";
 import { describeHost, fetchAllowed, mediaUrlAllowed, RedirectRefused } from "./cdn_hosts.ts";
 
-/** Media accepted by the pipeline. The client layer also takes streams and file paths. */
-export type MediaBytes = Uint8Array | Blob;
+/**
+ * Media accepted by the pipeline: bytes in memory, a `Blob`/`File`, or anything else that knows
+ * its size up front and can stream its bytes once (the client layer passes local files this way,
+ * so they are never read into memory whole).
+ */
+export type MediaBytes = Uint8Array | Blob | {
+  readonly size: number;
+  stream(): ReadableStream<Uint8Array>;
+};
 
 /** Options of {@linkcode uploadMedia}. */
 export interface UploadOptions {
@@ -56,18 +63,78 @@ export interface UploadOptions {
 
 const MAX_ATTEMPTS = 3;
 
-/** Reads media into memory, checking the size limits before reading a `Blob`. */
-export async function readMediaBytes(
-  data: MediaBytes,
-  maxBytes: number,
-  what: string,
-): Promise<Uint8Array> {
+/** Plaintext handed to the cipher and the hash at a time when the input is in memory. */
+const PIECE = 1024 * 1024;
+
+/** Checks the size limit of media before anything of it is read. */
+function mediaSize(data: MediaBytes, maxBytes: number, what: string): number {
   // An empty file is valid media: it encrypts to one block of padding (spec §5.1).
   const size = data instanceof Uint8Array ? data.byteLength : data.size;
   if (size > maxBytes) {
     throw new RangeError(`Cannot ${what}: ${bytes(size)} exceed the limit of ${bytes(maxBytes)}`);
   }
-  return data instanceof Uint8Array ? data : new Uint8Array(await data.arrayBuffer());
+  return size;
+}
+
+/** The ciphertext, held as a `Blob`, and the plaintext MD5. */
+interface Encrypted {
+  cipher: Blob;
+  md5: string;
+}
+
+/**
+ * Reads the plaintext once, hashing and encrypting it piece by piece into `Blob` parts: only a
+ * piece is ever on the JavaScript heap, and the ciphertext (the one copy that must exist, as the
+ * MD5 is needed before the upload slot) sits in the runtime's blob store. Why a `Blob` and not a
+ * `Uint8Array` body: Deno's `fetch` copies a `Uint8Array` body several times (a 200 MiB POST
+ * measured 600 MiB above the buffer itself), sends a `Blob` from its parts (≈0.3x above it), and
+ * still sends `Content-Length`, which a `ReadableStream` body would replace with chunked encoding
+ * the CDN is not known to accept.
+ */
+async function encryptToBlob(
+  data: MediaBytes,
+  size: number,
+  key: Uint8Array,
+  signal: AbortSignal | undefined,
+): Promise<Encrypted> {
+  const md5 = createMd5();
+  const cipher = createEcbEncryptStream(key);
+  const parts: Blob[] = [];
+  const add = (plain: Uint8Array) => {
+    md5.update(plain);
+    const out = cipher.update(plain);
+    if (out.length > 0) parts.push(new Blob([out as Uint8Array<ArrayBuffer>]));
+  };
+  try {
+    if (data instanceof Uint8Array) {
+      for (let off = 0; off < size; off += PIECE) add(data.subarray(off, off + PIECE));
+    } else {
+      let read = 0;
+      const reader = data.stream().getReader();
+      try {
+        for (;;) {
+          signal?.throwIfAborted();
+          const { done, value } = await reader.read();
+          if (done) break;
+          read += value.byteLength;
+          if (read > size) break;
+          add(value);
+        }
+      } finally {
+        await reader.cancel().catch(() => {});
+      }
+      if (read !== size) {
+        throw new RangeError(
+          `Cannot upload media: read ${read > size ? "more than " : ""}${bytes(read)}, ` +
+            `expected ${bytes(size)} (did the file change while it was read?)`,
+        );
+      }
+    }
+    parts.push(new Blob([cipher.final() as Uint8Array<ArrayBuffer>]));
+  } finally {
+    cipher.cancel();
+  }
+  return { cipher: new Blob(parts), md5: md5.digestHex() };
 }
 
 /**
@@ -115,30 +182,26 @@ export async function uploadMedia(
   if (!(options.mediaType in UploadMediaType)) {
     throw new RangeError(`Cannot upload media: unknown media type "${options.mediaType}"`);
   }
-  const plain = await readMediaBytes(
-    data,
-    options.maxBytes ?? DEFAULT_MAX_MEDIA_BYTES,
-    "upload media",
-  );
+  const size = mediaSize(data, options.maxBytes ?? DEFAULT_MAX_MEDIA_BYTES, "upload media");
   const fileName = options.fileName ??
     (typeof File !== "undefined" && data instanceof File ? data.name : "");
 
   const key = crypto.getRandomValues(new Uint8Array(16));
   const aesKeyHex = toHex(key);
   const filekey = toHex(crypto.getRandomValues(new Uint8Array(16)));
-  const encryptedSize = cipherSize(plain.byteLength);
+  const encryptedSize = cipherSize(size);
+  const { cipher, md5 } = await encryptToBlob(data, size, key, options.signal);
 
   const slot = await options.api.getUploadUrl({
     filekey,
     media_type: options.mediaType,
     to_user_id: options.to,
-    rawsize: plain.byteLength,
-    rawfilemd5: md5Hex(plain),
+    rawsize: size,
+    rawfilemd5: md5,
     filesize: encryptedSize,
     no_need_thumb: true,
     aeskey: aesKeyHex,
   });
-  const cipher = encryptAesEcb(plain, key);
   const base = options.cdnBaseUrl ?? DEFAULT_CDN_BASE_URL;
   const allowed = (url: string) => mediaUrlAllowed(url, base, options.allowedHosts);
   let url: string;
@@ -153,16 +216,16 @@ export async function uploadMedia(
     );
   }
 
-  options.onProgress?.(0, cipher.byteLength);
+  options.onProgress?.(0, cipher.size);
   const downloadParam = await postWithRetry(url, cipher, options, allowed);
-  options.onProgress?.(cipher.byteLength, cipher.byteLength);
+  options.onProgress?.(cipher.size, cipher.size);
 
   return {
     mediaType: options.mediaType,
     filekey,
     downloadParam,
     aesKeyHex,
-    fileSize: plain.byteLength,
+    fileSize: size,
     cipherSize: encryptedSize,
     fileName,
   };
@@ -170,7 +233,7 @@ export async function uploadMedia(
 
 async function postWithRetry(
   url: string,
-  cipher: Uint8Array,
+  cipher: Blob,
   options: UploadOptions,
   allowed: (url: string) => boolean,
 ): Promise<string> {
@@ -196,7 +259,7 @@ async function postWithRetry(
       const res = await fetchAllowed(doFetch, url, {
         method: "POST",
         headers: { "Content-Type": "application/octet-stream" },
-        body: cipher as Uint8Array<ArrayBuffer>,
+        body: cipher,
         signal: controller.signal,
       }, allowed);
       const text = await res.text();
