@@ -18,6 +18,7 @@ export const BENCHES: readonly { name: string; file: string }[] = [
   { name: "mcp", file: "mcp_bench.ts" },
   { name: "cli", file: "cli_startup.ts" },
   { name: "postgres", file: "postgres_bench.ts" },
+  { name: "media", file: "media_bench.ts" },
 ];
 
 /** Runs the benches named in `names` (all when empty); returns the names of those that failed. */
