@@ -29,12 +29,13 @@ import {
 // Internal pieces of the store shared with this second backend (not part of its public face).
 import {
   compileFilter,
-  decodeCursor,
   DEFAULT_QUERY_LIMIT,
   encodeCursor,
   MAX_QUERY_LIMIT,
   optionalInteger,
+  pageAnchor,
   type PageKey,
+  unknownBeforeId,
 } from "../store/query_filter.ts";
 import { encodeMessageId } from "../store/message_id.ts";
 import { sentMessage } from "../store/sent_message.ts";
@@ -218,21 +219,13 @@ export class PgHistory {
   }
 
   async #pageStart(options: QueryOptions): Promise<PageKey | undefined> {
-    const { cursor, beforeId } = options ?? {};
-    const hasCursor = cursor !== undefined && cursor !== null && cursor !== "";
-    const hasId = beforeId !== undefined && beforeId !== null && beforeId !== "";
-    if (hasCursor && hasId) {
-      throw new TypeError('Invalid options: give "cursor" or "beforeId", not both');
-    }
-    if (hasCursor) return decodeCursor(cursor);
-    if (!hasId) return undefined;
+    const anchor = pageAnchor(options);
+    if (anchor === undefined || "key" in anchor) return anchor?.key;
     const rows = await this.#sql.unsafe<{ timestamp_ms: string; id: string }[]>(
       "SELECT timestamp_ms, id FROM weilink_messages WHERE message_id = $1",
-      [encodeMessageId(beforeId).toString()],
+      [encodeMessageId(anchor.beforeId).toString()],
     );
-    if (!rows[0]) {
-      throw new RangeError(`Invalid option "beforeId": no stored message has the id "${beforeId}"`);
-    }
+    if (!rows[0]) throw unknownBeforeId(anchor.beforeId);
     return { timestampMs: BigInt(rows[0].timestamp_ms), id: BigInt(rows[0].id) };
   }
 }

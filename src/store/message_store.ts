@@ -14,15 +14,16 @@ import { encodeMessageId } from "./message_id.ts";
 import { messageColumns, messageFromRow, type MessageRow } from "./message_data.ts";
 import {
   compileFilter,
-  decodeCursor,
   DEFAULT_QUERY_LIMIT,
   encodeCursor,
   MAX_QUERY_LIMIT,
   type MessageFilter,
   optionalDirection,
   optionalInteger,
+  pageAnchor,
   type PageKey,
   type QueryOptions,
+  unknownBeforeId,
 } from "./query_filter.ts";
 import { migrateSchema } from "./schema.ts";
 import { sentMessage, type SentMessageRecord } from "./sent_message.ts";
@@ -454,19 +455,11 @@ export class MessageStore implements Disposable {
 
   /** Where a page starts: the place `cursor` or `beforeId` names, if either is given. */
   #pageStart(options: QueryOptions): PageKey | undefined {
-    const { cursor, beforeId } = options ?? {};
-    const hasCursor = cursor !== undefined && cursor !== null && cursor !== "";
-    const hasId = beforeId !== undefined && beforeId !== null && beforeId !== "";
-    if (hasCursor && hasId) {
-      throw new TypeError('Invalid options: give "cursor" or "beforeId", not both');
-    }
-    if (hasCursor) return decodeCursor(cursor);
-    if (!hasId) return undefined;
+    const anchor = pageAnchor(options);
+    if (anchor === undefined || "key" in anchor) return anchor?.key;
     const row = this.#cached("SELECT timestamp_ms, id FROM messages WHERE message_id = ?", true)
-      .get(encodeMessageId(beforeId)) as { timestamp_ms: bigint; id: bigint } | undefined;
-    if (row === undefined) {
-      throw new RangeError(`Invalid option "beforeId": no stored message has the id "${beforeId}"`);
-    }
+      .get(encodeMessageId(anchor.beforeId)) as { timestamp_ms: bigint; id: bigint } | undefined;
+    if (row === undefined) throw unknownBeforeId(anchor.beforeId);
     return { timestampMs: row.timestamp_ms, id: row.id };
   }
 

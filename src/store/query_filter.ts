@@ -91,6 +91,34 @@ export function decodeCursor(cursor: unknown): PageKey {
   return { timestampMs, id };
 }
 
+/** Where a keyset page starts: a decoded `cursor`, or the id of a message to look up. */
+export type PageAnchor = { key: PageKey } | { beforeId: string };
+
+/**
+ * Where the page of `options` starts: the place its `cursor` names, the message id its
+ * `beforeId` gives (for the store to look up), or `undefined` for the newest rows.
+ *
+ * @throws {TypeError} When both are given, or `cursor` is not a string.
+ * @throws {RangeError} When `cursor` is not a cursor this module made.
+ */
+export function pageAnchor(
+  options: Pick<QueryOptions, "cursor" | "beforeId"> | undefined,
+): PageAnchor | undefined {
+  const { cursor, beforeId } = options ?? {};
+  const hasCursor = cursor !== undefined && cursor !== null && cursor !== "";
+  const hasId = beforeId !== undefined && beforeId !== null && beforeId !== "";
+  if (hasCursor && hasId) {
+    throw new TypeError('Invalid options: give "cursor" or "beforeId", not both');
+  }
+  if (hasCursor) return { key: decodeCursor(cursor) };
+  return hasId ? { beforeId } : undefined;
+}
+
+/** The error for a `beforeId` that names no stored message. */
+export function unknownBeforeId(beforeId: string): RangeError {
+  return new RangeError(`Invalid option "beforeId": no stored message has the id "${beforeId}"`);
+}
+
 /** Default page size of {@linkcode MessageStore.query}. */
 export const DEFAULT_QUERY_LIMIT = 50;
 /** Largest page {@linkcode MessageStore.query} returns; larger limits are capped to it. */
