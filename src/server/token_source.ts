@@ -7,6 +7,7 @@
  */
 
 import { WeiLinkError } from "../weilink_error.ts";
+import { envGet } from "../client/paths.ts";
 import { assertStrongToken } from "./http_guard.ts";
 
 /** Where to look for a token; an empty `token` counts as none. */
@@ -48,7 +49,7 @@ export async function resolveToken(
   } else if (source.tokenFile) {
     [token, origin] = [await readTokenFile(source.tokenFile, warn), `"${source.tokenFile}"`];
   } else {
-    [token, origin] = [readEnv(names.env), names.env];
+    [token, origin] = [envGet(names.env), names.env];
   }
   if (token !== undefined) assertStrongToken(token, origin);
   return token;
@@ -81,13 +82,4 @@ async function readTokenFile(path: string, warn: (line: string) => void): Promis
   const token = text.replace(/\r?\n$/, "");
   if (token === "") throw new WeiLinkError(`Refusing the token file "${path}": it is empty`);
   return token;
-}
-
-/** An environment variable, or `undefined` when unset, empty or not permitted. */
-function readEnv(name: string): string | undefined {
-  try {
-    return Deno.env.get(name) || undefined;
-  } catch {
-    return undefined;
-  }
 }

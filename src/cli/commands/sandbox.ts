@@ -7,6 +7,7 @@
 import type { Sandbox, SandboxOptions } from "../../sandbox/mod.ts";
 import type { CommandContext } from "../command.ts";
 import { parseInteger, parsePort } from "../flag_values.ts";
+import { envGet } from "../../client/paths.ts";
 
 /** Sandbox options from the flags (request log on unless `--quiet`). */
 export function sandboxOptions(ctx: CommandContext): SandboxOptions {
@@ -31,17 +32,9 @@ export function sandboxOptions(ctx: CommandContext): SandboxOptions {
   if (ctx.values.redirect === true) options.redirect = true;
   if (ctx.values["upload-full-url"] === true) options.uploadFullUrl = true;
   if (ctx.values["connection-faults"] === true) options.connectionFaults = true;
-  const token = str("control-token") ?? envValue("WEILINK_SANDBOX_TOKEN");
+  const token = str("control-token") ?? envGet("WEILINK_SANDBOX_TOKEN");
   if (token !== undefined) options.controlToken = token;
   return options;
-}
-
-function envValue(name: string): string | undefined {
-  try {
-    return Deno.env.get(name) || undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /** The sandbox's URLs, as `--json` prints them. */
