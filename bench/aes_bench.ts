@@ -25,6 +25,7 @@ import { ecb } from "@noble/ciphers/aes.js";
 import aesjs from "aes-js";
 import { decryptAesEcb, encryptAesEcb } from "../src/crypto/mod.ts";
 import { nativeCrypto } from "../src/crypto/native.ts";
+import { fillPseudoRandom } from "./random_bytes.ts";
 
 const MiB = 1024 * 1024;
 
@@ -107,19 +108,6 @@ function impls(): Impl[] {
   ];
 }
 
-/** Fills `buf` with cheap pseudo-random bytes (crypto.getRandomValues caps at 64 KiB a call). */
-function fill(buf: Uint8Array, seed: number): void {
-  const words = new Int32Array(buf.buffer, buf.byteOffset, buf.length >>> 2);
-  let x = seed | 0 || 1;
-  for (let i = 0; i < words.length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    words[i] = x;
-  }
-  for (let i = words.length * 4; i < buf.length; i++) buf[i] = i;
-}
-
 /** Forces a full GC when the runtime exposes one (`--v8-flags=--expose-gc`). */
 function collectGarbage(): void {
   (globalThis as { gc?: () => void }).gc?.();
@@ -173,7 +161,7 @@ function throughputTable(): Row[] {
   const rows = impls().map((impl) => ({ impl, row: { name: impl.name, mbps: {} } as Row }));
   for (const size of [1 * MiB, 64 * MiB]) {
     const plain = new Uint8Array(size);
-    fill(plain, size);
+    fillPseudoRandom(plain, size);
     const padded = new Uint8Array(size + 16);
     padded.set(plain);
     padded.fill(16, size);
@@ -270,7 +258,7 @@ function encryptAndRelease(
   key: Uint8Array,
 ): { cipher: Uint8Array; head: Uint8Array } {
   const plain = new Uint8Array(size);
-  fill(plain, 7);
+  fillPseudoRandom(plain, 7);
   return { cipher: encryptAesEcb(plain, key, { backend: "pure" }), head: plain.slice(0, 64) };
 }
 

@@ -24,6 +24,7 @@ import { WeiLink } from "../src/client/mod.ts";
 import { Message } from "../src/models/mod.ts";
 import type { WireMessage } from "../src/protocol/mod.ts";
 import { startSandbox } from "../src/sandbox/mod.ts";
+import { fillPseudoRandom } from "./random_bytes.ts";
 
 const MiB = 1024 * 1024;
 const ROUNDS = 2;
@@ -122,20 +123,6 @@ async function runChild(task: ChildTask): Promise<ChildResult> {
   return JSON.parse(lines.at(-1)!) as ChildResult;
 }
 
-/** Cheap pseudo-random bytes (xorshift), so nothing compresses or repeats. */
-function fill(size: number, seed: number): Uint8Array {
-  const buf = new Uint8Array(size);
-  const words = new Int32Array(buf.buffer, 0, size >>> 2);
-  let x = seed | 0 || 1;
-  for (let i = 0; i < words.length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    words[i] = x;
-  }
-  return buf;
-}
-
 /** The wire form of a received file message, for a child to rebuild with `Message.fromWire`. */
 function fileWire(msg: Message): WireMessage {
   const file = msg.file!;
@@ -224,7 +211,7 @@ async function main(): Promise<void> {
     // Upload: 50 MiB from a path.
     const upSize = 50 * MiB;
     const upPath = `${basePath}/upload.bin`;
-    await Deno.writeFile(upPath, fill(upSize, 3));
+    await Deno.writeFile(upPath, fillPseudoRandom(new Uint8Array(upSize), 3));
     const up = await pair((stream) => ({
       ...common,
       kind: stream ? "upload-stream" : "upload-buffered",
@@ -248,11 +235,17 @@ async function main(): Promise<void> {
     );
 
     // Downloads: 50 MiB and 200 MiB files, streamed to disk.
-    await sandbox.injectMessage({ file: fill(64 * 1024, 4), fileName: "warm.bin" });
+    await sandbox.injectMessage({
+      file: fillPseudoRandom(new Uint8Array(64 * 1024), 4),
+      fileName: "warm.bin",
+    });
     const [warmMsg] = await wl.recv({ timeout: 2 });
     const warmWire = fileWire(warmMsg!);
     for (const size of [50 * MiB, 200 * MiB]) {
-      await sandbox.injectMessage({ file: fill(size, size), fileName: "big.bin" });
+      await sandbox.injectMessage({
+        file: fillPseudoRandom(new Uint8Array(size), size),
+        fileName: "big.bin",
+      });
       const [msg] = await wl.recv({ timeout: 10 });
       const wire = fileWire(msg!);
       const out = `${basePath}/download.bin`;

@@ -155,8 +155,7 @@ export function md5Hex(data: Uint8Array): string {
   if (!(data instanceof Uint8Array)) {
     throw new TypeError(`Cannot hash: expected a Uint8Array, got "${typeof data}"`);
   }
-  const native = nativeCrypto();
-  return native === null ? md5HexPure(data) : native.createHash("md5").update(data).digest("hex");
+  return createMd5().update(data).digestHex();
 }
 
 /**
