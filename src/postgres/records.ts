@@ -47,6 +47,9 @@ function tokenOf(row: SessionRow): TokenFile {
   return token;
 }
 
+/** Reads of a reload at most, while this client's own changes keep overlapping them. */
+const MAX_LOAD_ATTEMPTS = 20;
+
 /** The records of a PostgreSQL storage. */
 export class PgRecords implements SessionRecords {
   readonly #sql: () => Promise<Sql>;
@@ -59,6 +62,11 @@ export class PgRecords implements SessionRecords {
   #contextsAt = 0;
   #contextsLoading: Promise<void> | undefined;
   #lock: Promise<unknown> = Promise.resolve();
+  /**
+   * Bumped by every change this client makes to the mirror. A reload whose queries overlapped
+   * one may have read the rows from before it, so it reads them again rather than undo it.
+   */
+  #changes = 0;
 
   /** Records read and written through the pool `sql` resolves to. */
   constructor(sql: () => Promise<Sql>) {
@@ -68,12 +76,20 @@ export class PgRecords implements SessionRecords {
   /** Reload sessions and the default (and the wanted context mirrors when due). */
   async load(): Promise<void> {
     const sql = await this.#sql();
-    const rows = await sql<SessionRow[]>`
-      SELECT name, bot_id, base_url, token, user_id, cursor, created_at, expired_at,
-        version::text AS version
-      FROM weilink_sessions ORDER BY name`;
-    const [setting] = await sql<{ value: string }[]>`
-      SELECT value FROM weilink_settings WHERE key = ${DEFAULT_KEY}`;
+    let rows: SessionRow[];
+    let setting: { value: string } | undefined;
+    // Bounded: under a steady stream of this client's own commits, the last read is kept (the
+    // next notification reloads again).
+    for (let attempt = 1;; attempt++) {
+      const changes = this.#changes;
+      rows = await sql<SessionRow[]>`
+        SELECT name, bot_id, base_url, token, user_id, cursor, created_at, expired_at,
+          version::text AS version
+        FROM weilink_sessions ORDER BY name`;
+      [setting] = await sql<{ value: string }[]>`
+        SELECT value FROM weilink_settings WHERE key = ${DEFAULT_KEY}`;
+      if (changes === this.#changes || attempt === MAX_LOAD_ATTEMPTS) break;
+    }
     const next = new Map<string, { token: TokenFile; version: string }>();
     for (const row of rows) next.set(row.name, { token: tokenOf(row), version: row.version });
     if ([...next.keys()].join("\n") !== [...this.#sessions.keys()].join("\n")) this.#listStamp++;
@@ -88,6 +104,7 @@ export class PgRecords implements SessionRecords {
   noteCursor(name: string, cursor: string, version: string): void {
     const s = this.#sessions.get(name);
     if (s) this.#sessions.set(name, { token: { ...s.token, cursor }, version });
+    this.#changes++;
   }
 
   /** Mark the context mirror stale (another client received messages). */
@@ -140,6 +157,7 @@ export class PgRecords implements SessionRecords {
       await sql`INSERT INTO weilink_settings (key, value) VALUES (${DEFAULT_KEY}, ${name})
         ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`;
     }
+    this.#changes++;
     await this.#announce(sql, "");
     if (name !== this.#default) {
       this.#default = name;
@@ -159,6 +177,7 @@ export class PgRecords implements SessionRecords {
         created_at = EXCLUDED.created_at, expired_at = EXCLUDED.expired_at,
         version = weilink_sessions.version + 1
       RETURNING version::text AS version`;
+    this.#changes++;
     if (!this.#sessions.has(name)) this.#listStamp++;
     this.#sessions.set(name, { token: { ...token }, version: row!.version });
     await this.#announce(sql, name);
@@ -171,6 +190,7 @@ export class PgRecords implements SessionRecords {
       WHERE name = ${name} AND token = ${token}
         AND (expired_at IS NULL) = ${expiredAt !== undefined}
       RETURNING version::text AS version`;
+    this.#changes++;
     const s = this.#sessions.get(name);
     if (rows[0] && s) {
       const next = { ...s.token };
@@ -184,6 +204,7 @@ export class PgRecords implements SessionRecords {
   async remove(name: string): Promise<void> {
     const sql = await this.#sql();
     await sql`DELETE FROM weilink_sessions WHERE name = ${name}`;
+    this.#changes++;
     if (this.#sessions.delete(name)) this.#listStamp++;
     this.#contexts.delete(name);
     await this.#announce(sql, name);
@@ -194,6 +215,7 @@ export class PgRecords implements SessionRecords {
     const rows = await sql`UPDATE weilink_sessions SET name = ${newName}, version = version + 1
       WHERE name = ${oldName} RETURNING name`;
     if (rows.length === 0) return;
+    this.#changes++;
     await this.load();
     this.#listStamp++;
     await this.#announce(sql, newName);
